@@ -1,0 +1,44 @@
+/**
+ * The core's error vocabulary: typed errors with stable codes. Match on `code`, never on message text.
+ */
+export const ErrorCode = {
+  // DICOM Part 10 reading
+  DicomEmpty: 'DICOM_EMPTY',
+  DicomNotDicom: 'DICOM_NOT_DICOM',
+  DicomTruncated: 'DICOM_TRUNCATED',
+  DicomUnreadable: 'DICOM_UNREADABLE',
+  DicomMissingStudyUid: 'DICOM_MISSING_STUDY_UID',
+  DicomConflict: 'DICOM_CONFLICT',
+  // HL7 v2
+  Hl7NoMsh: 'HL7_NO_MSH',
+  Hl7BadEncodingCharacters: 'HL7_BAD_ENCODING_CHARACTERS',
+  Hl7MissingField: 'HL7_MISSING_FIELD',
+  Hl7UnsupportedMessageType: 'HL7_UNSUPPORTED_MESSAGE_TYPE',
+  Hl7Empty: 'HL7_EMPTY',
+  // FHIR
+  FhirInvalidJson: 'FHIR_INVALID_JSON',
+  FhirUnsupportedResource: 'FHIR_UNSUPPORTED_RESOURCE',
+  FhirMissingField: 'FHIR_MISSING_FIELD',
+  // Files
+  FileUnreadable: 'FILE_UNREADABLE',
+  // Configuration and usage
+  ConfigInvalid: 'CONFIG_INVALID',
+  MappingInvalid: 'MAPPING_INVALID',
+  Usage: 'USAGE',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Base error of the core. `code` is stable and documented; `message` is for people. */
+export class AcclinkError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AcclinkError';
+    this.code = code;
+  }
+}
+
+/** True when `e` is an AcclinkError with one of the given codes (or any code when none given). */
+export function isAcclinkError(e: unknown, ...codes: ErrorCode[]): e is AcclinkError {
+  return e instanceof AcclinkError && (codes.length === 0 || codes.includes(e.code));
+}
