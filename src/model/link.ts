@@ -1,0 +1,90 @@
+/**
+ * What the linker decides: links, corrections, review items and unlinked records, each with evidence.
+ */
+import type { AccessionNumber, StudyInstanceUid } from './types.ts';
+
+/** Link status of a study or report, per seed figures 13A/13B. */
+export const LinkStatus = {
+  Verified: 'verified',
+  Missing: 'missing',
+  Orphan: 'orphan',
+  Mismatch: 'mismatch',
+  Duplicate: 'duplicate',
+} as const;
+export type LinkStatus = (typeof LinkStatus)[keyof typeof LinkStatus];
+
+/** One field comparison's outcome: the level reached and its log2 likelihood-ratio weight. */
+export interface Evidence {
+  /** Field compared: `patientId`, `name`, `birthDate`, `sex`, `examTime`, `modality`, `bodyRegion`, ... */
+  field: string;
+  /** Comparison level, e.g. `exact`, `jw>=0.92`, `<=1h`, `differs`, `missing`. */
+  level: string;
+  /** log2(m/u) for this level; positive supports a match. */
+  weight: number;
+  /** Who produced it: `header` comparators, or an evidence provider's name. */
+  source?: string;
+}
+
+/** A linked study/report pair. `corrected` when an accession changes to make the link hold. */
+export interface Link {
+  studyInstanceUid: StudyInstanceUid;
+  reportId: string;
+  accession: AccessionNumber;
+  status: 'verified' | 'corrected';
+  probability: number;
+  matchWeight: number;
+  evidence: Evidence[];
+}
+
+export const CorrectionReason = {
+  /** Report's accession adopted by the study (RIS owns accession numbers). */
+  StudyTakesReportAccession: 'study-takes-report-accession',
+  /** Report had no usable accession: it takes the study's. */
+  ReportTakesStudyAccession: 'report-takes-study-accession',
+  /** Neither side's accession was usable: a new one was minted for both. */
+  MintedAccession: 'minted-accession',
+} as const;
+export type CorrectionReason = (typeof CorrectionReason)[keyof typeof CorrectionReason];
+
+/** One changed value on one record. */
+export interface Correction {
+  /** Deterministic id derived from target, record id, field and values: the idempotency key. */
+  id: string;
+  target: 'scan' | 'report';
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+  field: 'AccessionNumber';
+  from: AccessionNumber | null;
+  to: AccessionNumber;
+  /** The record on the other side of the link that justified this change. */
+  linkedTo: string;
+  probability: number;
+  reason: CorrectionReason;
+}
+
+/** A candidate counterpart offered to a reviewer. */
+export interface ReviewCandidate {
+  id: string;
+  kind: 'scan' | 'report';
+  probability: number;
+  matchWeight: number;
+  evidence: Evidence[];
+}
+
+/** Something a person must decide. */
+export interface ReviewItem {
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+  reason: string;
+  status: LinkStatus;
+  candidates: ReviewCandidate[];
+}
+
+/** A study or report with no counterpart. */
+export interface Unlinked {
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+  accession: AccessionNumber | null;
+  status: LinkStatus;
+  reason: string;
+}
