@@ -1,0 +1,127 @@
+/**
+ * The comparison function (seed figure 13B): a feature vector of per-field levels, scored as
+ * Fellegi–Sunter log-likelihood weights, plus any extra evidence providers, plus hard vetoes.
+ */
+import type { Evidence } from '../../model/link.ts';
+import type { Report, Scan } from '../../model/types.ts';
+import type { RecordFeatures } from '../features.ts';
+import { levelWeight, type WeightTable } from '../weights.ts';
+import {
+  compareAccessionLevel,
+  compareBirthDate,
+  compareContrast,
+  compareExamTime,
+  compareInstitution,
+  compareLaterality,
+  compareModality,
+  compareName,
+  comparePatientId,
+  compareSex,
+} from './fields.ts';
+
+/** When a differing patient identifier forbids an automatic link. */
+export const PatientIdVeto = {
+  /** Both sides carry the same issuer (assigning authority) and the ids differ. */
+  SameIssuer: 'same-issuer',
+  /** The ids differ and the issuers are not known to differ (missing issuers count as the same domain). */
+  UnlessIssuersDiffer: 'unless-issuers-differ',
+  Off: 'off',
+} as const;
+export type PatientIdVeto = (typeof PatientIdVeto)[keyof typeof PatientIdVeto];
+
+/**
+ * Extra evidence for a pair (image inference, report NLP): weights in bits, like header evidence.
+ * Providers must be pure with respect to their inputs; caching is their own business.
+ */
+export interface EvidenceProvider {
+  readonly name: string;
+  evaluate(scan: Scan, report: Report): Evidence[];
+}
+
+export interface CompareContext {
+  weights: WeightTable;
+  patientIdVeto: PatientIdVeto;
+  providers: readonly EvidenceProvider[];
+}
+
+export interface PairScore {
+  matchWeight: number;
+  evidence: Evidence[];
+  /** Reason an automatic link is forbidden, when one applies. */
+  veto?: string;
+}
+
+type Comparator = (a: RecordFeatures, b: RecordFeatures) => string;
+
+/** Fields whose agreement says little once the patient ids already agree: their m/u are conditioned on it. */
+const CONDITIONED_ON_ID = new Set(['name', 'birthDate', 'sex']);
+
+const COMPARATORS: ReadonlyArray<readonly [string, Comparator]> = [
+  ['patientId', comparePatientId],
+  ['name', compareName],
+  ['birthDate', compareBirthDate],
+  ['sex', compareSex],
+  ['examTime', compareExamTime],
+  ['modality', compareModality],
+  ['bodyRegion', () => 'missing'],
+  ['laterality', compareLaterality],
+  ['contrast', compareContrast],
+  ['accession', compareAccessionLevel],
+  ['institution', compareInstitution],
+];
+
+/** The comparison vector alone (levels per field): what EM learns from. */
+export function comparisonVector(
+  a: RecordFeatures,
+  b: RecordFeatures,
+  compareRegions: (x: readonly string[], y: readonly string[]) => string,
+): Array<readonly [string, string]> {
+  const sameId = comparePatientId(a, b) === 'exact';
+  return COMPARATORS.map(([field, cmp]) => {
+    const level = field === 'bodyRegion' ? regionLevel(a, b, compareRegions) : cmp(a, b);
+    const key = sameId && CONDITIONED_ON_ID.has(field) ? `${field}|sameId` : field;
+    return [key, level] as const;
+  });
+}
+
+function regionLevel(a: RecordFeatures, b: RecordFeatures, cmp: (x: readonly string[], y: readonly string[]) => string): string {
+  const r = cmp(a.procedure.bodyRegions, b.procedure.bodyRegions);
+  return r === 'unknown' ? 'missing' : r;
+}
+
+function vetoFor(a: RecordFeatures, b: RecordFeatures, policy: PatientIdVeto): string | undefined {
+  if (policy === PatientIdVeto.Off || comparePatientId(a, b) !== 'differs') return undefined;
+  const issuersKnown = Boolean(a.issuer && b.issuer);
+  if (policy === PatientIdVeto.SameIssuer) return issuersKnown && a.issuer === b.issuer ? 'patient-id-differs' : undefined;
+  return issuersKnown && a.issuer !== b.issuer ? undefined : 'patient-id-differs';
+}
+
+/** Score one study/report pair. */
+export function scorePair(
+  scan: Scan,
+  report: Report,
+  a: RecordFeatures,
+  b: RecordFeatures,
+  ctx: CompareContext,
+  compareRegions: (x: readonly string[], y: readonly string[]) => string,
+): PairScore {
+  const evidence: Evidence[] = [];
+  let matchWeight = 0;
+  for (const [key, level] of comparisonVector(a, b, compareRegions)) {
+    const weight = level === 'missing' ? 0 : levelWeight(ctx.weights, key, level);
+    evidence.push({ field: key.split('|')[0] ?? key, level, weight: round2(weight) });
+    matchWeight += weight;
+  }
+  for (const provider of ctx.providers) {
+    for (const e of provider.evaluate(scan, report)) {
+      evidence.push({ ...e, source: provider.name });
+      matchWeight += e.weight;
+    }
+  }
+  const veto = vetoFor(a, b, ctx.patientIdVeto);
+  return { matchWeight, evidence, ...(veto ? { veto } : {}) };
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
