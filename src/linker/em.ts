@@ -20,7 +20,7 @@ function levelCounts(vectors: readonly Vector[]): Map<string, Map<string, number
     for (const [field, level] of v) {
       if (level === 'missing') continue;
       let c = counts.get(field);
-      if (!c) counts.set(field, (c = new Map()));
+      if (!c) counts.set(field, (c = new Map<string, number>()));
       c.set(level, (c.get(level) ?? 0) + 1);
     }
   }
@@ -76,7 +76,7 @@ export function learnM(table: WeightTable, candidateVectors: readonly Vector[], 
       for (const [field, level] of v) {
         if (level === 'missing') continue;
         let m = mass.get(field);
-        if (!m) mass.set(field, (m = new Map()));
+        if (!m) mass.set(field, (m = new Map<string, number>()));
         m.set(level, (m.get(level) ?? 0) + g);
         totals.set(field, (totals.get(field) ?? 0) + g);
       }
