@@ -1,0 +1,87 @@
+/**
+ * The batch use case: read folders, reconcile, plan outbound messages, write results.
+ * Shared by `acclink reconcile` and `acclink demo`; the engine reuses the same core with other adapters.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { writeJson, writeJsonl } from '../channels/files/jsonl.ts';
+import { writeOutbound } from '../channels/files/outbound.ts';
+import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
+import { reconcile, type ReconcileResult } from '../linker/reconcile.ts';
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+import { seededRng } from '../model/ports.ts';
+import { planOutbound } from '../transforms/outbound.ts';
+import type { Progress } from '../cli/progress.ts';
+import { readInputs, type InputPaths, type Inputs } from './read-inputs.ts';
+import { formatWeights } from './weights-table.ts';
+import { summarize, type RunSummary } from './summary.ts';
+
+export interface RunOptions {
+  paths: InputPaths;
+  out: string;
+  configPath?: string;
+  learn?: boolean;
+  progress: Progress;
+  /** Timestamp written into outbound MSH-7; defaults to now (the batch driver is allowed a clock). */
+  now?: Date;
+}
+
+export interface RunResult {
+  inputs: Inputs;
+  result: ReconcileResult;
+  summary: RunSummary;
+  learnedTable?: string;
+}
+
+async function assertExists(p: string, flag: string): Promise<void> {
+  try {
+    await stat(p);
+  } catch {
+    throw new AcclinkError(ErrorCode.Usage, `${flag} ${p}: no such file or folder`);
+  }
+}
+
+export async function runReconcile(opts: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  for (const [flag, list] of [['--dicom', opts.paths.dicom], ['--hl7', opts.paths.hl7], ['--fhir', opts.paths.fhir]] as const) {
+    for (const p of list) await assertExists(p, flag);
+  }
+  const config = await loadConfig(opts.configPath);
+  const inputs = await readInputs(opts.paths, config.hl7Fields, opts.progress);
+  const t1 = performance.now();
+  opts.progress.update('linking', 0, 1);
+  const result = reconcile(inputs.scans, inputs.reports, {
+    config: config.linker, weights: config.weights, describer: createProcedureDescriber(config.procedureTerms),
+    rng: seededRng(config.seed), learn: opts.learn === true,
+  });
+  opts.progress.done();
+  const t2 = performance.now();
+  const messages = planOutbound(result.corrections, {
+    scans: inputs.scans, reports: result.reports, fhirResources: inputs.fhirResources, outbound: config.outbound,
+    now: opts.now ?? new Date(),
+  });
+  const outboundCounts = await writeOutbound(path.join(opts.out, 'outbound'), messages);
+  await writeResults(opts.out, inputs, result);
+  const t3 = performance.now();
+  const summary = summarize(inputs, result, outboundCounts, {
+    readDicom: inputs.timingMs.dicom, readHl7: inputs.timingMs.hl7, readFhir: inputs.timingMs.fhir,
+    link: t2 - t1, write: t3 - t2, total: t3 - t0,
+  });
+  await writeJson(path.join(opts.out, 'summary.json'), summary);
+  return { inputs, result, summary, ...(result.em ? { learnedTable: formatWeights(result.weights, result.em) } : {}) };
+}
+
+async function writeResults(out: string, inputs: Inputs, r: ReconcileResult): Promise<void> {
+  const merged = r.mergedReportIds;
+  await Promise.all([
+    writeJsonl(path.join(out, 'links.jsonl'), r.links.map((l) => {
+      const also = merged.get(l.reportId);
+      return also ? { ...l, mergedReportIds: also } : l;
+    })),
+    writeJsonl(path.join(out, 'corrections.jsonl'), r.corrections),
+    writeJsonl(path.join(out, 'review.jsonl'), r.review),
+    writeJsonl(path.join(out, 'unlinked.jsonl'), r.unlinked),
+    writeJsonl(path.join(out, 'errors.jsonl'), inputs.rejections.map((e) => ({ source: e.source, code: e.code, reason: e.reason }))),
+  ]);
+}

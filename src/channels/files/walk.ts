@@ -1,0 +1,14 @@
+/** Folder walking for the batch command: every regular file below a root, sorted for determinism. */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** All regular files below `root` (or `root` itself when it is a file), sorted by path. Symlinked dirs are not followed. */
+export async function listFiles(root: string): Promise<string[]> {
+  const st = await stat(root);
+  if (st.isFile()) return [root];
+  const entries = await readdir(root, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}

@@ -1,0 +1,26 @@
+/** Command-line parsing shared by the commands: node:util parseArgs with usage errors as typed errors. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+
+export type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parse(argv: readonly string[], options: Options, usage: string): { values: Record<string, unknown>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    return { values: r.values, positionals: r.positionals };
+  } catch (e) {
+    throw new AcclinkError(ErrorCode.Usage, `${(e as Error).message}\n\n${usage}`);
+  }
+}
+
+export function strings(v: unknown): string[] {
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+export function integer(v: unknown, name: string, fallback: number, min = 0): number {
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new AcclinkError(ErrorCode.Usage, `--${name} must be a whole number ≥ ${min}, got "${typeof v === 'string' ? v : typeof v}"`);
+  return n;
+}

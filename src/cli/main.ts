@@ -1,0 +1,50 @@
+/**
+ * acclink command line: `acclink <command> [options]`. Each command prints a short summary at the end;
+ * exit code 0 on success (even when some inputs were rejected: they are listed), 2 on usage or
+ * configuration errors, 1 on unexpected failures.
+ */
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+import { demoCommand } from './demo.ts';
+import { reconcileCommand } from './reconcile.ts';
+import { synthCommand } from './synth.ts';
+
+export const USAGE = `acclink — accession-number reconciliation for radiology
+
+Usage: acclink <command> [options]
+
+Commands:
+  reconcile   Link DICOM studies with HL7/FHIR reports; write links, corrections, review items
+              and the outbound messages that would carry the corrections (dry run)
+  synth       Write a synthetic hospital (DICOM, HL7, FHIR, truth.json) with injected errors
+  demo        Generate a sample hospital, reconcile it, and print the summary and accuracy
+
+Run "acclink <command> --help" for a command's options.`;
+
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
+  reconcile: reconcileCommand,
+  synth: synthCommand,
+  demo: demoCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`acclink: unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(rest);
+  } catch (e) {
+    if (e instanceof AcclinkError && (e.code === ErrorCode.Usage || e.code === ErrorCode.ConfigInvalid || e.code === ErrorCode.MappingInvalid)) {
+      process.stderr.write(`acclink ${name}: ${e.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`acclink ${name}: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Loading configuration and mapping data from files: the adapter that feeds the pure core its data.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+import { DEFAULT_LINKER_CONFIG, type LinkerConfig } from '../linker/config.ts';
+import { parseWeightTable, type WeightTable } from '../linker/weights.ts';
+import { parseHl7FieldMapping, type Hl7FieldMapping } from '../transforms/hl7/mapping.ts';
+import { parseProcedureTerms, type ProcedureTerms } from '../transforms/standardize/procedure.ts';
+import { ConfigSchema, type ConfigFile } from './schema.ts';
+
+/** The `mappings/` folder shipped with acclink. */
+export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../mappings/', import.meta.url));
+
+export interface LoadedConfig {
+  file: ConfigFile;
+  linker: LinkerConfig;
+  seed: number;
+  weights: WeightTable;
+  hl7Fields: Hl7FieldMapping;
+  procedureTerms: ProcedureTerms;
+  outbound: Required<Pick<NonNullable<ConfigFile['outbound']>, 'pacsMessage' | 'sendingApplication' | 'sendingFacility'>> & {
+    pacs: { application: string; facility: string };
+    ris: { application: string; facility: string };
+  };
+}
+
+async function readYaml(file: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, `cannot read ${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { cause: e });
+  }
+  try {
+    return parseYaml(text) as unknown;
+  } catch (e) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, `${what} ${file} is not valid YAML: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+function formatIssues(file: string, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  return issues.map((i) => `${file}: ${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('\n');
+}
+
+/** Merge the linker section over the defaults (thresholds and blocking merge key by key). */
+export function mergeLinkerConfig(section: NonNullable<ConfigFile['linker']> | undefined): LinkerConfig {
+  const base = DEFAULT_LINKER_CONFIG;
+  if (!section) return structuredClone(base);
+  const { seed: _seed, ...rest } = section;
+  return {
+    ...structuredClone(base),
+    ...rest,
+    thresholds: { ...base.thresholds, ...section.thresholds },
+    blocking: { ...base.blocking, ...section.blocking },
+    uFromRandomPairs: { ...base.uFromRandomPairs, ...section.uFromRandomPairs },
+    mint: { ...base.mint, ...section.mint },
+  };
+}
+
+/** Load the config file (optional) and the mapping files it points to, validating each with a clear message. */
+export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
+  let file: ConfigFile = {};
+  if (configPath) {
+    const raw = (await readYaml(configPath, 'config file')) ?? {};
+    const r = ConfigSchema.safeParse(raw);
+    if (!r.success) throw new AcclinkError(ErrorCode.ConfigInvalid, formatIssues(configPath, r.error.issues));
+    file = r.data;
+  }
+  const base = configPath ? path.dirname(path.resolve(configPath)) : process.cwd();
+  const dir = file.mappings?.dir ? path.resolve(base, file.mappings.dir) : SHIPPED_MAPPINGS_DIR;
+  const pick = (explicit: string | undefined, name: string): string => (explicit ? path.resolve(base, explicit) : path.join(dir, name));
+  const [w, h, p] = await Promise.all([
+    readYaml(pick(file.mappings?.linkerWeights, 'linker-weights.yaml'), 'linker weights'),
+    readYaml(pick(file.mappings?.hl7Fields, 'hl7-fields.yaml'), 'HL7 field mapping'),
+    readYaml(pick(file.mappings?.procedureTerms, 'procedure-terms.yaml'), 'procedure terms'),
+  ]);
+  const linker = mergeLinkerConfig(file.linker);
+  if (linker.thresholds.review > linker.thresholds.auto) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, `${configPath ?? 'config'}: linker.thresholds.review must not exceed linker.thresholds.auto`);
+  }
+  const o = file.outbound ?? {};
+  return {
+    file,
+    linker,
+    seed: file.linker?.seed ?? 1,
+    weights: parseWeightTable(w),
+    hl7Fields: parseHl7FieldMapping(h),
+    procedureTerms: parseProcedureTerms(p),
+    outbound: {
+      pacsMessage: o.pacsMessage ?? 'OMI^O23',
+      sendingApplication: o.sendingApplication ?? 'ACCLINK',
+      sendingFacility: o.sendingFacility ?? 'ACCLINK',
+      pacs: { application: o.pacs?.application ?? 'PACS', facility: o.pacs?.facility ?? 'PACS' },
+      ris: { application: o.ris?.application ?? 'RIS', facility: o.ris?.facility ?? 'RIS' },
+    },
+  };
+}
