@@ -21,7 +21,7 @@ export const ConfigSchema = z
           })
           .partial()
           .strict(),
-        patientIdVeto: z.enum([PatientIdVeto.SameIssuer, PatientIdVeto.UnlessIssuersDiffer, PatientIdVeto.Off]),
+        patientIdVeto: z.enum([PatientIdVeto.Auto, PatientIdVeto.SameIssuer, PatientIdVeto.UnlessIssuersDiffer, PatientIdVeto.Off]),
         accessionSource: z.enum(['report', 'study']),
         mint: z.object({ prefix: z.string().regex(/^[A-Za-z0-9]*$/), digits: z.number().int().min(4).max(15) }).strict(),
         multiStudyReports: z.boolean(),

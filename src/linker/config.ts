@@ -24,13 +24,17 @@ export interface LinkerConfig {
   blocking: { windowDays: number; maxCandidates: number };
   /** Re-estimate u from random pairs of the run, with the weight table as prior of this strength (pseudo-pairs). */
   uFromRandomPairs: { enabled: boolean; samples: number; strength: number };
-  /** Prior match probability of a random pair; default 1 / max(studies, reports). */
+  /**
+   * Prior match probability of a random pair. Default: 1 / max(studies, reports) for pairs that share
+   * an accession, and 1 / max(unlinked studies, unlinked reports) for pairs among the unlinked records,
+   * since each unlinked record has at most one counterpart among the others.
+   */
   prior?: number;
 }
 
 export const DEFAULT_LINKER_CONFIG: LinkerConfig = {
   thresholds: { auto: 0.97, review: 0.3, candidate: 0.02, verify: 0.5, marginBits: 4 },
-  patientIdVeto: PatientIdVeto.UnlessIssuersDiffer,
+  patientIdVeto: PatientIdVeto.Auto,
   accessionSource: 'report',
   mint: { prefix: 'ACL', digits: 9 },
   multiStudyReports: false,

@@ -25,7 +25,7 @@ function dayOf(f: RecordFeatures): number | undefined {
 /** Keys per criterion for one record. Day-based keys include the neighbouring days on the report side only. */
 function keysFor(f: RecordFeatures, accession: string | undefined, widenDays: number): Map<Criterion, string[]> {
   const keys = new Map<Criterion, string[]>();
-  if (f.patientId) keys.set(Criterion.PatientId, [f.patientId]);
+  if (f.patientId) keys.set(Criterion.PatientId, f.patientIdDigits ? [f.patientId, `d:${f.patientIdDigits}`] : [f.patientId]);
   const acc = accessionBlockingKeys(accession);
   if (acc.length > 0) keys.set(Criterion.AccessionVariant, acc);
   if (f.family && f.birthDate) keys.set(Criterion.NameAndBirthDate, [`${f.family.slice(0, 4)}|${f.birthDate}`]);

@@ -60,9 +60,10 @@ export interface EmResult {
 
 /**
  * EM over candidate pairs with u held fixed (it came from random pairs): alternate the posterior match
- * probability of every pair and the m of every level, until m stops moving.
+ * probability of every pair and the m of every level, until m stops moving. Fields used to choose the
+ * training pairs are `frozen`: their agreement there is an artefact of the choice, not evidence.
  */
-export function learnM(table: WeightTable, candidateVectors: readonly Vector[], maxIterations = 30): EmResult {
+export function learnM(table: WeightTable, candidateVectors: readonly Vector[], frozen: ReadonlySet<string> = new Set(), maxIterations = 30): EmResult {
   const out = cloneTable(table);
   let lambda = 0.5;
   let it = 0;
@@ -84,7 +85,7 @@ export function learnM(table: WeightTable, candidateVectors: readonly Vector[], 
     let delta = 0;
     for (const [field, levels] of Object.entries(out.fields)) {
       const total = totals.get(field) ?? 0;
-      if (total < 1) continue;
+      if (total < 1 || frozen.has(field)) continue;
       const nLevels = Object.keys(levels).length;
       for (const [level, mu] of Object.entries(levels)) {
         const next = clamp(((mass.get(field)?.get(level) ?? 0) + 0.5) / (total + 0.5 * nLevels));

@@ -23,8 +23,10 @@ export interface ProcedureDescriber {
 }
 
 export interface RecordFeatures {
-  /** Patient id, upper-cased, without leading zeros and spaces. */
+  /** Patient id, upper-cased, without punctuation, spaces and leading zeros. */
   patientId?: string;
+  /** The id's digits without leading zeros, when it has at least four: `H-0012345` and `12345` share it. */
+  patientIdDigits?: string;
   issuer?: string;
   family?: string;
   given?: string;
@@ -47,12 +49,18 @@ function foldName(name: PersonName | undefined): { family?: string; given?: stri
   return { ...(family ? { family } : {}), ...(given ? { given } : {}) };
 }
 
-/** Normalize a patient id so that `00012345`, `12345 ` and `12345` agree. */
+/** Normalize a patient id so that `00012345`, `12345 ` and `12-345` agree. */
 export function normalizePatientId(id: string | undefined): string | undefined {
   if (!id) return undefined;
-  const s = id.trim().toUpperCase().replace(/\s+/g, '');
+  const s = id.toUpperCase().replace(/[^A-Z0-9]/g, '');
   const stripped = s.replace(/^0+(?=.)/, '');
   return stripped || undefined;
+}
+
+/** The digit core of a patient id: RIS and PACS often differ only in a site prefix or zero padding. */
+export function patientIdDigits(id: string | undefined): string | undefined {
+  const digits = id?.replace(/[^0-9]/g, '').replace(/^0+/, '') ?? '';
+  return digits.length >= 4 ? digits : undefined;
 }
 
 /** Parse a LocalDateTime into minutes since the epoch (as if UTC); undefined when unparseable. */
@@ -77,6 +85,8 @@ function baseFeatures(
   const f: RecordFeatures = { dateOnly: t?.dateOnly ?? true, procedure, ...foldName(patient.name) };
   const pid = normalizePatientId(patient.id);
   if (pid) f.patientId = pid;
+  const digits = patientIdDigits(patient.id);
+  if (digits) f.patientIdDigits = digits;
   if (patient.issuer) f.issuer = foldText(patient.issuer);
   if (patient.birthDate) f.birthDate = patient.birthDate.replace(/-/g, '');
   if (sex) f.sex = sex;

@@ -7,6 +7,7 @@ import type { Rng } from '../model/ports.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { assign, type Edge } from './assign.ts';
 import { comparisonVector, scorePair, type EvidenceProvider, type PairScore } from './compare/index.ts';
+import { comparePatientId } from './compare/fields.ts';
 import type { LinkerConfig } from './config.ts';
 import { findCandidates } from './criteria.ts';
 import { estimateU, learnM, randomPairs, type EmResult } from './em.ts';
@@ -39,6 +40,7 @@ export interface ReconcileResult {
   reportStatus: LinkStatus[];
   /** Weights actually used (after u re-estimation and EM). */
   weights: WeightTable;
+  /** Prior used for pairs among the unlinked records. */
   prior: number;
   em?: EmResult;
   counts: { candidatePairs: number; comparisons: number };
@@ -53,13 +55,14 @@ interface Context {
   weights: WeightTable;
   prior: number;
   comparisons: number;
+  sharedIdDomain: boolean;
 }
 
 function score(ctx: Context, s: number, r: number): ScoredPair {
   ctx.comparisons++;
   const ps: PairScore = scorePair(
     ctx.scans[s] as Scan, ctx.reports[r] as Report, ctx.sf[s] as RecordFeatures, ctx.rf[r] as RecordFeatures,
-    { weights: ctx.weights, patientIdVeto: ctx.opts.config.patientIdVeto, providers: ctx.opts.providers ?? [] },
+    { weights: ctx.weights, patientIdVeto: ctx.opts.config.patientIdVeto, sharedIdDomain: ctx.sharedIdDomain, providers: ctx.opts.providers ?? [] },
     (a, b) => ctx.opts.describer.compareRegions(a, b),
   );
   return { scan: s, report: r, ...ps, probability: matchProbability(ps.matchWeight, ctx.prior) };
@@ -94,23 +97,23 @@ function blockPool(ctx: Context, pool: Pool): Array<[number, number]> {
 export function reconcile(scans: readonly Scan[], inputReports: readonly Report[], opts: ReconcileOptions): ReconcileResult {
   const { reports, merged } = prepareReports(inputReports);
   const ctx: Context = {
-    scans, reports, opts, weights: opts.weights, comparisons: 0,
+    scans, reports, opts, weights: opts.weights, comparisons: 0, sharedIdDomain: true,
     sf: scans.map((s) => scanFeatures(s, opts.describer)),
     rf: reports.map((r) => reportFeatures(r, opts.describer)),
     prior: opts.config.prior ?? 1 / Math.max(2, scans.length, reports.length),
   };
   const status = accessionStatus(scans, reports);
+  ctx.sharedIdDomain = sharesIdDomain(ctx, status.pairs);
   estimateRunU(ctx);
   let em: EmResult | undefined;
   if (opts.learn) {
-    // EM learns from the accession pairs and the candidate pairs a first pass finds.
-    const prelim = verifyPairs(ctx, status.pairs, status.scanStatus, status.reportStatus);
-    const pairs = [...status.pairs.map((p) => [p.scan, p.report] as [number, number]), ...blockPool(ctx, prelim.pool)];
-    em = learnM(ctx.weights, pairs.map((p) => vectorOf(ctx, p)));
+    const training = trainingPairs(ctx);
+    em = learnM(ctx.weights, training.pairs.map((p) => vectorOf(ctx, p)), training.frozen);
     ctx.weights = em.table;
   }
   const { verified, pool } = verifyPairs(ctx, status.pairs, status.scanStatus, status.reportStatus);
   const candidatePairs = blockPool(ctx, pool);
+  if (opts.config.prior === undefined) ctx.prior = 1 / Math.max(2, pool.scans.length, pool.reports.length);
   const scored = candidatePairs
     .map(([s, r]) => score(ctx, s, r))
     .filter((p) => p.probability >= opts.config.thresholds.candidate);
@@ -127,6 +130,59 @@ export function reconcile(scans: readonly Scan[], inputReports: readonly Report[
     weights: ctx.weights, prior: ctx.prior, ...(em ? { em } : {}),
     counts: { candidatePairs: candidatePairs.length, comparisons: ctx.comparisons },
   };
+}
+
+const MAX_TRAINING_PAIRS_PER_STUDY = 20;
+
+/**
+ * EM training pairs: every study with every report of the same patient id (its own report and the
+ * patient's other exams), so accession, time and exam fields are learned from pairs not chosen by them.
+ * When the ids do not meet (separate id domains), name and birth date choose the pairs instead.
+ */
+function trainingPairs(ctx: Context): { pairs: Array<[number, number]>; frozen: Set<string> } {
+  const byId = new Map<string, number[]>();
+  const byPerson = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, i: number): void => {
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  };
+  ctx.rf.forEach((f, i) => {
+    if (f.patientIdDigits ?? f.patientId) add(byId, f.patientIdDigits ?? f.patientId ?? '', i);
+    if (f.family && f.birthDate) add(byPerson, `${f.family}|${f.birthDate}`, i);
+  });
+  const collect = (m: Map<string, number[]>, key: (f: RecordFeatures) => string | undefined): Array<[number, number]> => {
+    const out: Array<[number, number]> = [];
+    ctx.sf.forEach((f, s) => {
+      const k = key(f);
+      for (const r of (k ? m.get(k) : undefined)?.slice(0, MAX_TRAINING_PAIRS_PER_STUDY) ?? []) out.push([s, r]);
+    });
+    return out;
+  };
+  const byIdPairs = collect(byId, (f) => f.patientIdDigits ?? f.patientId);
+  if (byIdPairs.length >= Math.min(50, ctx.scans.length / 2)) {
+    return { pairs: byIdPairs, frozen: new Set(['patientId']) };
+  }
+  return {
+    pairs: collect(byPerson, (f) => (f.family && f.birthDate ? `${f.family}|${f.birthDate}` : undefined)),
+    frozen: new Set(['name', 'birthDate', 'name|sameId', 'birthDate|sameId']),
+  };
+}
+
+/**
+ * Whether RIS and PACS use one patient id domain in this run: most pairs sharing an accession agree on the id.
+ * With no evidence either way, assume they do (the safer assumption: differing ids then go to review).
+ */
+function sharesIdDomain(ctx: Context, pairs: ReadonlyArray<{ scan: number; report: number }>): boolean {
+  let compared = 0;
+  let agreeing = 0;
+  for (const p of pairs) {
+    const level = comparePatientId(ctx.sf[p.scan] as RecordFeatures, ctx.rf[p.report] as RecordFeatures);
+    if (level === 'missing') continue;
+    compared++;
+    if (level !== 'differs') agreeing++;
+  }
+  return compared < 20 || agreeing >= compared / 2;
 }
 
 interface Pool {

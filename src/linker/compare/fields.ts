@@ -8,10 +8,14 @@ import { jaroWinkler, osaDistance } from '../strings.ts';
 
 export const Missing = 'missing';
 
-/** Patient identifier: exact (after normalization) or differs. Issuers are compared for the veto, not here. */
+/**
+ * Patient identifier: exact (after normalization), same digits (a site prefix or padding apart), or differs.
+ * Issuers are compared for the veto, not here.
+ */
 export function comparePatientId(a: RecordFeatures, b: RecordFeatures): string {
   if (!a.patientId || !b.patientId) return Missing;
-  return a.patientId === b.patientId ? 'exact' : 'differs';
+  if (a.patientId === b.patientId) return 'exact';
+  return a.patientIdDigits !== undefined && a.patientIdDigits === b.patientIdDigits ? 'same-digits' : 'differs';
 }
 
 /**

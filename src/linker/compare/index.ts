@@ -21,6 +21,12 @@ import {
 
 /** When a differing patient identifier forbids an automatic link. */
 export const PatientIdVeto = {
+  /**
+   * Decided by the data: when most pairs that share an accession also agree on the patient id, RIS and PACS
+   * share an id domain and any differing id vetoes (issuer strings are unreliable: `HSL` in HL7 and a URL in
+   * FHIR name one authority); otherwise only ids under the same issuer veto.
+   */
+  Auto: 'auto',
   /** Both sides carry the same issuer (assigning authority) and the ids differ. */
   SameIssuer: 'same-issuer',
   /** The ids differ and the issuers are not known to differ (missing issuers count as the same domain). */
@@ -41,6 +47,8 @@ export interface EvidenceProvider {
 export interface CompareContext {
   weights: WeightTable;
   patientIdVeto: PatientIdVeto;
+  /** For the `auto` policy: whether this run's RIS and PACS share a patient id domain. */
+  sharedIdDomain: boolean;
   providers: readonly EvidenceProvider[];
 }
 
@@ -76,7 +84,8 @@ export function comparisonVector(
   b: RecordFeatures,
   compareRegions: (x: readonly string[], y: readonly string[]) => string,
 ): Array<readonly [string, string]> {
-  const sameId = comparePatientId(a, b) === 'exact';
+  const idLevel = comparePatientId(a, b);
+  const sameId = idLevel === 'exact' || idLevel === 'same-digits';
   return COMPARATORS.map(([field, cmp]) => {
     const level = field === 'bodyRegion' ? regionLevel(a, b, compareRegions) : cmp(a, b);
     const key = sameId && CONDITIONED_ON_ID.has(field) ? `${field}|sameId` : field;
@@ -89,11 +98,15 @@ function regionLevel(a: RecordFeatures, b: RecordFeatures, cmp: (x: readonly str
   return r === 'unknown' ? 'missing' : r;
 }
 
-function vetoFor(a: RecordFeatures, b: RecordFeatures, policy: PatientIdVeto): string | undefined {
+function vetoFor(a: RecordFeatures, b: RecordFeatures, policy: PatientIdVeto, sharedIdDomain: boolean): string | undefined {
   if (policy === PatientIdVeto.Off || comparePatientId(a, b) !== 'differs') return undefined;
   const issuersKnown = Boolean(a.issuer && b.issuer);
-  if (policy === PatientIdVeto.SameIssuer) return issuersKnown && a.issuer === b.issuer ? 'patient-id-differs' : undefined;
-  return issuersKnown && a.issuer !== b.issuer ? undefined : 'patient-id-differs';
+  const sameIssuer = issuersKnown && a.issuer === b.issuer;
+  const veto =
+    policy === PatientIdVeto.SameIssuer ? sameIssuer
+    : policy === PatientIdVeto.UnlessIssuersDiffer ? !issuersKnown || sameIssuer
+    : sharedIdDomain || sameIssuer;
+  return veto ? 'patient-id-differs' : undefined;
 }
 
 /** Score one study/report pair. */
@@ -118,7 +131,7 @@ export function scorePair(
       matchWeight += e.weight;
     }
   }
-  const veto = vetoFor(a, b, ctx.patientIdVeto);
+  const veto = vetoFor(a, b, ctx.patientIdVeto, ctx.sharedIdDomain);
   return { matchWeight, evidence, ...(veto ? { veto } : {}) };
 }
 
