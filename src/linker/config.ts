@@ -26,8 +26,8 @@ export interface LinkerConfig {
   uFromRandomPairs: { enabled: boolean; samples: number; strength: number };
   /**
    * Prior match probability of a random pair. Default: 1 / max(studies, reports) for pairs that share
-   * an accession, and 1 / max(unlinked studies, unlinked reports) for pairs among the unlinked records,
-   * since each unlinked record has at most one counterpart among the others.
+   * an accession, and 1 / max(unlinked studies, unlinked reports, a quarter of all records) for pairs among
+   * the unlinked records, since each unlinked record has at most one counterpart among the others.
    */
   prior?: number;
 }

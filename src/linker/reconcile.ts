@@ -113,7 +113,11 @@ export function reconcile(scans: readonly Scan[], inputReports: readonly Report[
   }
   const { verified, pool } = verifyPairs(ctx, status.pairs, status.scanStatus, status.reportStatus);
   const candidatePairs = blockPool(ctx, pool);
-  if (opts.config.prior === undefined) ctx.prior = 1 / Math.max(2, pool.scans.length, pool.reports.length);
+  // Each unlinked record has at most one counterpart among the other unlinked ones; but pending studies and
+  // orphan reports have none, so a tiny pool must not make the prior optimistic: assume at least a quarter.
+  if (opts.config.prior === undefined) {
+    ctx.prior = 1 / Math.max(2, pool.scans.length, pool.reports.length, Math.max(scans.length, reports.length) / 4);
+  }
   const scored = candidatePairs
     .map(([s, r]) => score(ctx, s, r))
     .filter((p) => p.probability >= opts.config.thresholds.candidate);
