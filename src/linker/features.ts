@@ -38,6 +38,11 @@ export interface RecordFeatures {
   dateOnly: boolean;
   /** The accession as written (trimmed); comparisons normalize it. */
   accession?: string;
+  /**
+   * The accession is shared with a record of the other side that this record does not match (a swap or a
+   * duplicate): it says nothing about this record's other candidates.
+   */
+  accessionContested?: boolean;
   institution?: string;
   procedure: ProcedureView;
 }

@@ -14,7 +14,7 @@ import { estimateU, learnM, randomPairs, type EmResult } from './em.ts';
 import { reportFeatures, scanFeatures, type ProcedureDescriber, type RecordFeatures } from './features.ts';
 import { buildOutcomes, type ScoredPair } from './outcomes.ts';
 import { prepareReports } from './prepare.ts';
-import { accessionStatus } from './status.ts';
+import { accessionStatus, type AccessionGroup } from './status.ts';
 import { matchProbability, type WeightTable } from './weights.ts';
 
 export interface ReconcileOptions {
@@ -112,6 +112,7 @@ export function reconcile(scans: readonly Scan[], inputReports: readonly Report[
     ctx.weights = em.table;
   }
   const { verified, pool } = verifyPairs(ctx, status.pairs, status.scanStatus, status.reportStatus);
+  markContested(ctx, status.groups.values(), verified);
   const candidatePairs = blockPool(ctx, pool);
   // Each unlinked record has at most one counterpart among the other unlinked ones; but pending studies and
   // orphan reports have none, so a tiny pool must not make the prior optimistic: assume at least a quarter.
@@ -171,6 +172,17 @@ function trainingPairs(ctx: Context): { pairs: Array<[number, number]>; frozen: 
     pairs: collect(byPerson, (f) => (f.family && f.birthDate ? `${f.family}|${f.birthDate}` : undefined)),
     frozen: new Set(['name', 'birthDate', 'name|sameId', 'birthDate|sameId']),
   };
+}
+
+/** Accessions of mismatch and duplicate groups: each record's value is claimed by a counterpart it may not match. */
+function markContested(ctx: Context, groups: Iterable<AccessionGroup>, verified: readonly ScoredPair[]): void {
+  const linkedS = new Set(verified.map((v) => v.scan));
+  for (const g of groups) {
+    if (g.scans.length === 0 || g.reports.length === 0) continue;
+    if (g.scans.length === 1 && g.reports.length === 1 && linkedS.has(g.scans[0] ?? -1)) continue;
+    for (const s of g.scans) (ctx.sf[s] as RecordFeatures).accessionContested = true;
+    for (const r of g.reports) (ctx.rf[r] as RecordFeatures).accessionContested = true;
+  }
 }
 
 /**

@@ -97,8 +97,11 @@ export function compareContrast(a: RecordFeatures, b: RecordFeatures): string {
   return ca === 'with-and-without' || cb === 'with-and-without' ? 'partial' : 'differs';
 }
 
+/** Accession distance; a contested accession only counts when it matches (see RecordFeatures.accessionContested). */
 export function compareAccessionLevel(a: RecordFeatures, b: RecordFeatures): string {
-  return compareAccessions(a.accession, b.accession);
+  const level = compareAccessions(a.accession, b.accession);
+  if ((a.accessionContested || b.accessionContested) && level !== 'exact' && level !== 'normalized') return Missing;
+  return level;
 }
 
 export function compareInstitution(a: RecordFeatures, b: RecordFeatures): string {
