@@ -47,6 +47,8 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   for (const [flag, list] of [['--dicom', opts.paths.dicom], ['--hl7', opts.paths.hl7], ['--fhir', opts.paths.fhir]] as const) {
     for (const p of list) await assertExists(p, flag);
   }
+  const outStat = await stat(opts.out).catch(() => undefined);
+  if (outStat && !outStat.isDirectory()) throw new AcclinkError(ErrorCode.Usage, `--out ${opts.out} exists and is not a folder`);
   const config = await loadConfig(opts.configPath);
   const inputs = await readInputs(opts.paths, config.hl7Fields, opts.progress);
   const t1 = performance.now();

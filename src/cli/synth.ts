@@ -36,7 +36,10 @@ export async function synthCommand(argv: string[]): Promise<number> {
   }
   if (typeof values.out !== 'string') throw new AcclinkError(ErrorCode.Usage, `--out is required\n\n${SYNTH_USAGE}`);
   const baseDate = typeof values['base-date'] === 'string' ? values['base-date'] : '2026-03-02';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(baseDate)) throw new AcclinkError(ErrorCode.Usage, `--base-date must look like 2026-03-02, got "${baseDate}"`);
+  const parsed = new Date(`${baseDate}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(baseDate) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== baseDate) {
+    throw new AcclinkError(ErrorCode.Usage, `--base-date must be a real date like 2026-03-02, got "${baseDate}"`);
+  }
   const perStudy = values['instances-per-study'] === undefined ? undefined : integer(values['instances-per-study'], 'instances-per-study', 1, 1);
   const started = performance.now();
   const written = await synthesize({

@@ -8,7 +8,7 @@
 import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { AcclinkError, ErrorCode } from '../../model/errors.ts';
 import type { InputRejection, ReadResult, SourceRef } from '../../model/types.ts';
 import { readDicomHeader } from '../../transforms/dicom/header.ts';
@@ -132,9 +132,13 @@ async function readOne(root: string, path: string): Promise<FileOutcome | undefi
  * @throws AcclinkError FILE_UNREADABLE when `dir` itself cannot be listed
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part10/chapter_7.html
  */
-export async function readDicomFolder(dir: string, opts: ReadDicomFolderOptions = {}): Promise<ReadResult<DicomInstanceHeader>> {
+export async function readDicomFolder(path: string, opts: ReadDicomFolderOptions = {}): Promise<ReadResult<DicomInstanceHeader>> {
   const listing: Listing = { files: [], rejections: [] };
-  await listFiles(dir, '', listing);
+  // A single file is read as a folder holding just that file, so `--dicom file.dcm` works like `--hl7 file`.
+  const single = await stat(path).then((st) => st.isFile(), () => false);
+  const dir = single ? dirname(path) : path;
+  if (single) listing.files.push(basename(path));
+  else await listFiles(dir, '', listing);
   const files = listing.files.sort(byCodeUnit);
   const outcomes: Array<FileOutcome | undefined> = new Array<FileOutcome | undefined>(files.length);
   const workers = Math.max(1, Math.min(opts.concurrency ?? DEFAULT_CONCURRENCY, files.length));
