@@ -21,6 +21,8 @@ describe('compareAccessions', () => {
   it('grades the difference', () => {
     expect(compareAccessions('A1234567', 'a1234567')).toBe('exact');
     expect(compareAccessions('A0001234567', '1234567')).toBe('normalized');
+    expect(compareAccessions('ACC-2026-000123', 'acc-2026-123')).toBe('normalized');
+    expect(compareAccessions('ACC-2026-000123', 'ACC-2025-000123')).toBe('one-edit');
     expect(compareAccessions('A1234567', 'A1234576')).toBe('one-edit');
     expect(compareAccessions('A1234567', 'A1233367')).toBe('two-edits');
     expect(compareAccessions('A1234567', 'B9876543')).toBe('differs');
@@ -30,6 +32,7 @@ describe('compareAccessions', () => {
     const meet = (a: string, b: string): boolean => accessionBlockingKeys(a).some((k) => accessionBlockingKeys(b).includes(k));
     expect(meet('A1234567', 'A1243567')).toBe(true);
     expect(meet('A1234567', '001234567')).toBe(true);
+    expect(meet('ACC-2026-000123', 'ACC-2026-123')).toBe(true);
     expect(meet('A1234567', 'A7654321')).toBe(false);
   });
 });

@@ -23,6 +23,15 @@ export function numericCore(a: AccessionNumber | null | undefined): string | nul
   return core.length >= 3 ? core : null;
 }
 
+/**
+ * Digit groups without their leading zeros: `ACC-2026-000123` and `acc-2026-123` both give `2026.123`.
+ * Some systems strip or pad zeros per segment, which changes the numeric core by several digits.
+ */
+export function digitGroups(a: AccessionNumber | null | undefined): string | null {
+  const groups = a?.match(/[0-9]+/g)?.map((g) => g.replace(/^0+(?=.)/, '')) ?? [];
+  return groups.length >= 2 && groups.join('').length >= 4 ? groups.join('.') : null;
+}
+
 /** True when the value is present but cannot be a real accession (placeholders some modalities send). */
 export function isPlaceholderAccession(a: AccessionNumber | null | undefined): boolean {
   const c = canonicalAccession(a);
@@ -37,6 +46,8 @@ export function accessionBlockingKeys(a: AccessionNumber | null | undefined): st
   if (c != null && !isPlaceholderAccession(a)) for (const k of deletionKeys(c)) keys.push(`a:${k}`);
   const n = numericCore(a);
   if (n != null) for (const k of deletionKeys(n)) keys.push(`n:${k}`);
+  const g = digitGroups(a);
+  if (g != null) keys.push(`g:${g}`);
   return keys;
 }
 
@@ -59,6 +70,8 @@ export function compareAccessions(a: AccessionNumber | null | undefined, b: Acce
   if (ca === cb) return AccessionLevel.Exact;
   const na = numericCore(a);
   if (na != null && na === numericCore(b)) return AccessionLevel.Normalized;
+  const ga = digitGroups(a);
+  if (ga != null && ga === digitGroups(b)) return AccessionLevel.Normalized;
   const d = osaDistance(ca, cb, 2);
   if (d === 1) return AccessionLevel.OneEdit;
   if (d === 2) return AccessionLevel.TwoEdits;
