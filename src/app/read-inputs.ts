@@ -6,9 +6,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readDicomFolder } from '../channels/files/dicom-folder.ts';
 import { listFiles } from '../channels/files/walk.ts';
-import type { InputRejection, Report, Scan } from '../model/types.ts';
+import type { InputRejection, Report, Scan, SourceRef } from '../model/types.ts';
 import { ErrorCode } from '../model/errors.ts';
 import { aggregateStudies } from '../transforms/dicom/aggregate.ts';
+import type { DicomInstanceHeader } from '../transforms/dicom/header.ts';
 import { fhirToRecords } from '../transforms/fhir/read.ts';
 import { splitFhirText } from '../transforms/fhir/entries.ts';
 import { hl7ToReports } from '../transforms/hl7/report.ts';
@@ -53,13 +54,10 @@ async function readText(file: string, rejections: InputRejection[], kind: 'hl7' 
   }
 }
 
+/** Files below each root; `rel` is the path as the user would write it (root as given, joined). */
 async function filesUnder(roots: readonly string[]): Promise<Array<{ file: string; rel: string }>> {
   const out: Array<{ file: string; rel: string }> = [];
-  for (const root of roots) {
-    const files = await listFiles(root);
-    const base = files.length === 1 && files[0] === root ? path.dirname(root) : root;
-    for (const file of files) out.push({ file, rel: path.relative(base, file) || path.basename(file) });
-  }
+  for (const root of roots) for (const file of await listFiles(root)) out.push({ file, rel: file });
   return out;
 }
 
@@ -67,13 +65,15 @@ async function filesUnder(roots: readonly string[]): Promise<Array<{ file: strin
 export async function readInputs(paths: InputPaths, mapping: Hl7FieldMapping, progress: Progress): Promise<Inputs> {
   const rejections: InputRejection[] = [];
   const t0 = performance.now();
-  const instances = [];
+  const instances: DicomInstanceHeader[] = [];
   let dicomFiles = 0;
   for (const dir of paths.dicom) {
     const r = await readDicomFolder(dir, { onProgress: (d, t) => progress.update('reading DICOM', d, t) });
     dicomFiles += r.records.length + r.rejections.length;
-    instances.push(...r.records);
-    rejections.push(...r.rejections);
+    // Paths relative to the folder as given, so that files of several --dicom folders stay apart.
+    const under = (s: SourceRef): SourceRef => ({ ...s, path: path.join(dir, s.path) });
+    for (const i of r.records) instances.push({ ...i, source: under(i.source) });
+    for (const e of r.rejections) rejections.push({ ...e, source: under(e.source) });
   }
   const studies = aggregateStudies(instances);
   rejections.push(...studies.rejections);

@@ -13,6 +13,7 @@ import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { seededRng } from '../model/ports.ts';
 import { planOutbound } from '../transforms/outbound.ts';
 import type { Progress } from '../cli/progress.ts';
+import { assertOutputFolder } from '../cli/args.ts';
 import { readInputs, type InputPaths, type Inputs } from './read-inputs.ts';
 import { formatWeights } from './weights-table.ts';
 import { summarize, type RunSummary } from './summary.ts';
@@ -47,8 +48,7 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   for (const [flag, list] of [['--dicom', opts.paths.dicom], ['--hl7', opts.paths.hl7], ['--fhir', opts.paths.fhir]] as const) {
     for (const p of list) await assertExists(p, flag);
   }
-  const outStat = await stat(opts.out).catch(() => undefined);
-  if (outStat && !outStat.isDirectory()) throw new AcclinkError(ErrorCode.Usage, `--out ${opts.out} exists and is not a folder`);
+  await assertOutputFolder(opts.out);
   const config = await loadConfig(opts.configPath);
   const inputs = await readInputs(opts.paths, config.hl7Fields, opts.progress);
   const t1 = performance.now();
@@ -82,8 +82,11 @@ async function writeResults(out: string, inputs: Inputs, r: ReconcileResult): Pr
       return also ? { ...l, mergedReportIds: also } : l;
     })),
     writeJsonl(path.join(out, 'corrections.jsonl'), r.corrections),
-    writeJsonl(path.join(out, 'review.jsonl'), r.review),
-    writeJsonl(path.join(out, 'unlinked.jsonl'), r.unlinked),
-    writeJsonl(path.join(out, 'errors.jsonl'), inputs.rejections.map((e) => ({ source: e.source, code: e.code, reason: e.reason }))),
+    writeJsonl(path.join(out, 'review.jsonl'), r.review.map((item) => ({
+      ...item,
+      candidates: item.candidates.map((c) => (c.kind === 'report' && merged.has(c.id) ? { ...c, mergedReportIds: merged.get(c.id) } : c)),
+    }))),
+    writeJsonl(path.join(out, 'unlinked.jsonl'), r.unlinked.map((u) => (u.reportId && merged.has(u.reportId) ? { ...u, mergedReportIds: merged.get(u.reportId) } : u))),
+    writeJsonl(path.join(out, 'errors.jsonl'), inputs.rejections.map((e) => ({ source: e.source, code: e.code, severity: e.severity ?? 'error', reason: e.reason }))),
   ]);
 }

@@ -4,7 +4,7 @@ import type { Inputs } from './read-inputs.ts';
 import { table } from '../cli/progress.ts';
 
 export interface RunSummary {
-  inputs: { studies: number; reports: number; reportRecords: number; dicomFiles: number; dicomInstances: number; hl7Files: number; fhirFiles: number; rejected: number };
+  inputs: { studies: number; reports: number; reportRecords: number; dicomFiles: number; dicomInstances: number; hl7Files: number; fhirFiles: number; rejected: number; warnings: number };
   links: { verified: number; corrected: number };
   corrections: { scan: number; report: number; byReason: Record<string, number> };
   review: { items: number; byReason: Record<string, number> };
@@ -26,7 +26,9 @@ export function summarize(inputs: Inputs, result: ReconcileResult, outbound: Rec
   return {
     inputs: {
       studies: inputs.scans.length, reports: result.reports.length, reportRecords: inputs.reports.length,
-      ...inputs.counts, rejected: inputs.rejections.length,
+      ...inputs.counts,
+      rejected: inputs.rejections.filter((r) => r.severity !== 'warning').length,
+      warnings: inputs.rejections.filter((r) => r.severity === 'warning').length,
     },
     links: {
       verified: result.links.filter((l) => l.status === 'verified').length,
@@ -58,12 +60,14 @@ export function formatSummary(s: RunSummary): string {
     ['studies read', s.inputs.studies],
     ['reports read', `${s.inputs.reports} (${s.inputs.reportRecords} records)`],
     ['inputs rejected', s.inputs.rejected],
+    ['input warnings', s.inputs.warnings],
     ['links verified', s.links.verified],
     ['links corrected', s.links.corrected],
     ['corrections (study / report)', `${s.corrections.scan} / ${s.corrections.report}`],
     ['review items', s.review.items],
     ['unlinked (studies / reports)', `${s.unlinked.studies} / ${s.unlinked.reports}`],
-    ['outbound messages', Object.values(s.outbound).reduce((a, b) => a + b, 0)],
+    ['outbound messages', Object.entries(s.outbound).filter(([k]) => k !== 'skipped').reduce((a, [, b]) => a + b, 0)],
+    ['outbound skipped', s.outbound['skipped'] ?? 0],
     ['time (ms)', s.timingMs.total ?? 0],
   ];
   const parts = [table(['summary', ''], rows)];
@@ -71,7 +75,7 @@ export function formatSummary(s: RunSummary): string {
     ...Object.entries(s.review.byReason).map(([k, v]) => ['review', k, v] as const),
     ...Object.entries(s.unlinked.byReason).map(([k, v]) => ['unlinked', k, v] as const),
     ...Object.entries(s.corrections.byReason).map(([k, v]) => ['correction', k, v] as const),
-    ...Object.entries(s.rejectedByCode).map(([k, v]) => ['rejected', k, v] as const),
+    ...Object.entries(s.rejectedByCode).map(([k, v]) => ['input problem', k, v] as const),
   ];
   if (reasons.length > 0) parts.push(table(['kind', 'reason', 'count'], reasons));
   const statuses = new Set([...Object.keys(s.statusBeforeLinking.studies), ...Object.keys(s.statusBeforeLinking.reports)]);

@@ -1,4 +1,5 @@
 /** Command-line parsing shared by the commands: node:util parseArgs with usage errors as typed errors. */
+import { stat } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 
@@ -7,6 +8,8 @@ export type Options = NonNullable<ParseArgsConfig['options']>;
 export function parse(argv: readonly string[], options: Options, usage: string): { values: Record<string, unknown>; positionals: string[] } {
   try {
     const r = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    // A stray word (`acclink reconcile /data/dicom --out r`) would otherwise be ignored silently.
+    if (r.positionals.length > 0) throw new Error(`unexpected argument "${r.positionals[0] ?? ''}" (options take the form --name value)`);
     return { values: r.values, positionals: r.positionals };
   } catch (e) {
     throw new AcclinkError(ErrorCode.Usage, `${(e as Error).message}\n\n${usage}`);
@@ -23,4 +26,10 @@ export function integer(v: unknown, name: string, fallback: number, min = 0): nu
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < min) throw new AcclinkError(ErrorCode.Usage, `--${name} must be a whole number ≥ ${min}, got "${typeof v === 'string' ? v : typeof v}"`);
   return n;
+}
+
+/** An output folder must not be an existing file: say so as a usage error rather than fail later. */
+export async function assertOutputFolder(out: string, flag = '--out'): Promise<void> {
+  const st = await stat(out).catch(() => undefined);
+  if (st && !st.isDirectory()) throw new AcclinkError(ErrorCode.Usage, `${flag} ${out} exists and is not a folder`);
 }

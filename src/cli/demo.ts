@@ -6,7 +6,7 @@ import { runReconcile } from '../app/reconcile-batch.ts';
 import { baselineLinks, evaluate, formatEvaluation } from '../app/evaluate.ts';
 import { formatSummary } from '../app/summary.ts';
 import type { Truth } from '../synth/model.ts';
-import { integer, parse } from './args.ts';
+import { assertOutputFolder, integer, parse } from './args.ts';
 import { terminalProgress } from './progress.ts';
 import { synthesize } from './synth.ts';
 
@@ -30,6 +30,7 @@ export async function demoCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const keep = typeof values.out === 'string';
+  if (keep) await assertOutputFolder(String(values.out));
   const root = keep ? String(values.out) : path.join(os.tmpdir(), `acclink-demo-${process.pid}`);
   const hospitalDir = path.join(root, 'hospital');
   const resultsDir = path.join(root, 'results');

@@ -5,7 +5,7 @@ import { formatSummary } from '../app/summary.ts';
 import { parse, strings } from './args.ts';
 import { terminalProgress } from './progress.ts';
 
-export const RECONCILE_USAGE = `Usage: acclink reconcile --out DIR [--dicom DIR]... [--hl7 PATH]... [--fhir PATH]... [options]
+export const RECONCILE_USAGE = `Usage: acclink reconcile --out DIR [--dicom PATH]... [--hl7 PATH]... [--fhir PATH]... [options]
 
 Reads DICOM Part 10 files (any names, nested folders), HL7 v2 ORU^R01 / ORM^O01 / OMI^O23 files and FHIR
 R4 ImagingStudy / DiagnosticReport / ServiceRequest (ndjson or Bundle), links every study to its report,
@@ -13,7 +13,7 @@ and writes to DIR: links.jsonl, corrections.jsonl, review.jsonl, unlinked.jsonl,
 summary.json and outbound/ (the HL7 and FHIR PATCH messages that would be sent; nothing is sent).
 
 Options:
-  --dicom DIR      folder of DICOM files (repeatable)
+  --dicom PATH     DICOM file or folder of files, nested folders included (repeatable)
   --hl7 PATH       HL7 file or folder of files (repeatable)
   --fhir PATH      FHIR ndjson/Bundle file or folder (repeatable)
   --out DIR        output folder (created; existing result files are replaced)

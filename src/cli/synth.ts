@@ -3,7 +3,7 @@ import path from 'node:path';
 import { writeSynthHospital } from '../channels/files/write-synth.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { generateHospital } from '../synth/hospital.ts';
-import { integer, parse } from './args.ts';
+import { assertOutputFolder, integer, parse } from './args.ts';
 import { table, terminalProgress } from './progress.ts';
 
 export const SYNTH_USAGE = `Usage: acclink synth --out DIR [--seed N] [--patients P] [--days D] [--base-date YYYY-MM-DD] [--instances-per-study N]
@@ -41,6 +41,7 @@ export async function synthCommand(argv: string[]): Promise<number> {
     throw new AcclinkError(ErrorCode.Usage, `--base-date must be a real date like 2026-03-02, got "${baseDate}"`);
   }
   const perStudy = values['instances-per-study'] === undefined ? undefined : integer(values['instances-per-study'], 'instances-per-study', 1, 1);
+  await assertOutputFolder(values.out);
   const started = performance.now();
   const written = await synthesize({
     out: values.out, seed: integer(values.seed, 'seed', 1), patients: integer(values.patients, 'patients', 200, 1),

@@ -79,6 +79,9 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
     readYaml(pick(file.mappings?.procedureTerms, 'procedure-terms.yaml'), 'procedure terms'),
   ]);
   const linker = mergeLinkerConfig(file.linker);
+  if (linker.mint.prefix.length + linker.mint.digits > 16) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, `${configPath ?? 'config'}: linker.mint: prefix and digits make more than 16 characters, the limit of DICOM AccessionNumber (0008,0050, SH)`);
+  }
   if (linker.thresholds.review > linker.thresholds.auto) {
     throw new AcclinkError(ErrorCode.ConfigInvalid, `${configPath ?? 'config'}: linker.thresholds.review must not exceed linker.thresholds.auto`);
   }

@@ -23,7 +23,10 @@ export const ConfigSchema = z
           .strict(),
         patientIdVeto: z.enum([PatientIdVeto.Auto, PatientIdVeto.SameIssuer, PatientIdVeto.UnlessIssuersDiffer, PatientIdVeto.Off]),
         accessionSource: z.enum(['report', 'study']),
-        mint: z.object({ prefix: z.string().regex(/^[A-Za-z0-9]*$/), digits: z.number().int().min(4).max(15) }).strict(),
+        mint: z
+          .object({ prefix: z.string().regex(/^[A-Za-z0-9]*$/, 'letters and digits only'), digits: z.number().int().min(4).max(15) })
+          .partial()
+          .strict(),
         multiStudyReports: z.boolean(),
         blocking: z.object({ windowDays: z.number().int().min(0).max(30), maxCandidates: z.number().int().min(1) }).partial().strict(),
         uFromRandomPairs: z.object({ enabled: z.boolean(), samples: z.number().int().min(0), strength: z.number().min(0) }).partial().strict(),

@@ -8,6 +8,7 @@ import type { RecordFeatures } from './features.ts';
 
 /** Blocking criteria, tightest first. */
 export const Criterion = {
+  StudyUid: 'study-uid',
   PatientId: 'patient-id',
   AccessionVariant: 'accession-variant',
   NameAndBirthDate: 'name-birth-date',
@@ -25,6 +26,7 @@ function dayOf(f: RecordFeatures): number | undefined {
 /** Keys per criterion for one record. Day-based keys include the neighbouring days on the report side only. */
 function keysFor(f: RecordFeatures, accession: string | undefined, widenDays: number): Map<Criterion, string[]> {
   const keys = new Map<Criterion, string[]>();
+  if (f.studyUid) keys.set(Criterion.StudyUid, [f.studyUid]);
   if (f.patientId) keys.set(Criterion.PatientId, f.patientIdDigits ? [f.patientId, `d:${f.patientIdDigits}`] : [f.patientId]);
   const acc = accessionBlockingKeys(accession);
   if (acc.length > 0) keys.set(Criterion.AccessionVariant, acc);
@@ -68,7 +70,7 @@ export function findCandidates(
   }
   const out = new Map<number, Map<number, Criterion>>();
   const tiers: Criterion[][] = [
-    [Criterion.PatientId, Criterion.AccessionVariant, Criterion.NameAndBirthDate],
+    [Criterion.StudyUid, Criterion.PatientId, Criterion.AccessionVariant, Criterion.NameAndBirthDate],
     [Criterion.BirthDateAndDay, Criterion.NameAndDay],
   ];
   for (const s of scans) {

@@ -44,6 +44,8 @@ export interface RecordFeatures {
    */
   accessionContested?: boolean;
   institution?: string;
+  /** The study's own UID, or the study UID a report names (ZDS-1, IPC-3, OBX 113014, DiagnosticReport.imagingStudy). */
+  studyUid?: string;
   procedure: ProcedureView;
 }
 
@@ -103,9 +105,13 @@ function baseFeatures(
 }
 
 export function scanFeatures(scan: Scan, describer: ProcedureDescriber): RecordFeatures {
-  return baseFeatures(scan.patient, scan.studyDateTime, scan.accession, scan.institution, describer.describeScan(scan));
+  const f = baseFeatures(scan.patient, scan.studyDateTime, scan.accession, scan.institution, describer.describeScan(scan));
+  f.studyUid = scan.studyInstanceUid;
+  return f;
 }
 
 export function reportFeatures(report: Report, describer: ProcedureDescriber): RecordFeatures {
-  return baseFeatures(report.patient, report.examDateTime, report.accession, report.institution, describer.describeReport(report));
+  const f = baseFeatures(report.patient, report.examDateTime, report.accession, report.institution, describer.describeReport(report));
+  if (report.studyInstanceUid) f.studyUid = report.studyInstanceUid;
+  return f;
 }

@@ -112,6 +112,27 @@ describe('reconcile', () => {
     expect(r.corrections.map((c) => c.reason)).toEqual(['minted-accession', 'minted-accession']);
   });
 
+  it('mints the same accession for the same link on every run, and different ones for different links', () => {
+    const twoPairs = (): ReturnType<typeof runLinker> => runLinker(
+      [...bg.scans, scan('1.1', {}), scan('1.2', { pid: 'P7', family: 'ROE', given: 'RAY', when: '2026-03-02T08:00:00', desc: 'MR KNEE', modality: 'MR' })],
+      [...bg.reports, report('R1', {}), report('R2', { pid: 'P7', family: 'ROE', given: 'RAY', when: '2026-03-02T08:10:00', proc: 'MR KNEE', section: 'MR' })],
+    );
+    const a = twoPairs();
+    const b = twoPairs();
+    const minted = (r: ReturnType<typeof runLinker>): Array<string | undefined> => ['1.1', '1.2'].map((u) => r.links.find((l) => l.studyInstanceUid === u)?.accession);
+    expect(minted(a)).toEqual(minted(b));
+    expect(new Set(minted(a)).size).toBe(2);
+    expect(a.corrections.map((c) => c.id).sort()).toEqual(b.corrections.map((c) => c.id).sort());
+  });
+
+  it('links a report that names the study UID even when accession and time say little', () => {
+    const s = [...bg.scans, scan('1.1', { accession: 'A1', when: '2026-03-01T10:00:00' }), scan('1.2', { accession: 'A9', when: '2026-03-01T10:05:00' })];
+    const reps = [...bg.reports, { ...report('R1', { when: '2026-03-03T09:00:00' }), studyInstanceUid: '1.2' }];
+    const r = runLinker(s, reps);
+    expect(r.links.find((l) => l.reportId === 'R1')).toMatchObject({ studyInstanceUid: '1.2' });
+    expect(r.links.find((l) => l.reportId === 'R1')?.evidence).toContainEqual(expect.objectContaining({ field: 'studyUid', level: 'exact' }));
+  });
+
   it('folds a preliminary and a final report with one id into one report', () => {
     const s = [...bg.scans, scan('1.1', { accession: 'A1' })];
     const r = runLinker(s, [...bg.reports, { ...report('R1', { accession: 'A1' }), resultStatus: 'P' }, report('R1', { accession: 'A1' })]);

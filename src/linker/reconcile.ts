@@ -34,7 +34,7 @@ export interface ReconcileResult {
   unlinked: Unlinked[];
   /** The deduplicated report-side records the decisions refer to. */
   reports: Report[];
-  /** Report ids folded into another (repeated or order records), by surviving id. */
+  /** Order ids folded into the report with the same accession and patient, by surviving report id. */
   mergedReportIds: Map<string, string[]>;
   scanStatus: LinkStatus[];
   reportStatus: LinkStatus[];

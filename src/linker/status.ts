@@ -22,14 +22,6 @@ export interface StatusResult {
   pairs: Array<{ scan: number; report: number }>;
 }
 
-/** Reason codes that explain a status in the output. */
-export const StatusReason = {
-  AccessionMissing: 'accession-missing',
-  NoCounterpart: 'no-counterpart-with-accession',
-  SharedAccession: 'accession-shared-by-several',
-  ComparedUnfavorably: 'counterpart-compares-unfavorably',
-} as const;
-
 function groupKey(accession: string | undefined): string | null {
   return isPlaceholderAccession(accession) ? null : canonicalAccession(accession);
 }

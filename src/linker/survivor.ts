@@ -20,18 +20,23 @@ function usable(a: string | undefined): a is string {
   return !isPlaceholderAccession(a);
 }
 
-/** Mint accessions in the configured format, skipping any canonical value already in use. */
-function minter(cfg: LinkerConfig['mint'], inUse: Set<string>): () => string {
-  let n = 0;
-  return () => {
+/**
+ * Mint accessions in the configured format. The number derives from the linked pair's ids, so a re-run
+ * mints the same value for the same link (idempotent delivery) and different links almost never collide
+ * across runs; a value already in use is skipped by probing to the next number.
+ */
+function minter(cfg: LinkerConfig['mint'], inUse: Set<string>): (seed: string) => string {
+  const modulus = 10n ** BigInt(cfg.digits);
+  return (seed) => {
+    let n = BigInt(`0x${createHash('sha256').update(seed).digest('hex').slice(0, 24)}`) % modulus;
     for (;;) {
-      n++;
-      const candidate = `${cfg.prefix}${String(n).padStart(cfg.digits, '0')}`;
+      const candidate = `${cfg.prefix}${n.toString().padStart(cfg.digits, '0')}`;
       const key = canonicalAccession(candidate) ?? candidate;
       if (!inUse.has(key)) {
         inUse.add(key);
         return candidate;
       }
+      n = (n + 1n) % modulus;
     }
   };
 }
@@ -76,7 +81,7 @@ export function chooseAccessions(
     const r = reports[l.report]?.accession;
     const options = (cfg.accessionSource === 'report' ? [r, s] : [s, r]).filter(usable);
     const pick = options.find((o) => !taken.has(canonicalAccession(o) ?? ''));
-    const final = pick ?? mint();
+    const final = pick ?? mint(`${scans[l.scan]?.studyInstanceUid ?? ''}\u0000${reports[l.report]?.reportId ?? ''}`);
     taken.add(canonicalAccession(final) ?? final);
     result[i] = final;
   }

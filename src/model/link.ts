@@ -39,7 +39,7 @@ export interface Link {
 export const CorrectionReason = {
   /** Report's accession adopted by the study (RIS owns accession numbers). */
   StudyTakesReportAccession: 'study-takes-report-accession',
-  /** Report had no usable accession: it takes the study's. */
+  /** The study's accession survives: the report had none, its value belongs to another record, or policy says so. */
   ReportTakesStudyAccession: 'report-takes-study-accession',
   /** Neither side's accession was usable: a new one was minted for both. */
   MintedAccession: 'minted-accession',

@@ -119,6 +119,11 @@ export interface InputRejection {
   source: SourceRef;
   code: string;
   reason: string;
+  /**
+   * `warning` when the data was still used (instances of a study disagree, stray lines around messages);
+   * absent or `error` when the input was skipped.
+   */
+  severity?: 'error' | 'warning';
 }
 
 /** The result of reading some input: the records it yielded and the parts it had to reject. */

@@ -53,54 +53,90 @@ function hl7Options(ctx: OutboundContext, to: { application: string; facility: s
 }
 
 /** MSH-10 is ST(20) in 2.5.1: the correction id is 20 hex characters and unique per change. */
-function controlId(c: Correction, suffix: string): string {
-  return `${suffix}${c.id}`.slice(0, 20);
+function controlId(c: Correction): string {
+  return c.id.slice(0, 20);
 }
 
-function fhirPatch(c: Correction, key: string | undefined, ctx: OutboundContext): OutboundMessage | undefined {
+/** A correction that could not be turned into a message for one destination, and why. */
+export interface SkippedDelivery {
+  correctionId: string;
+  destination: Destination;
+  reason: 'record-not-found' | 'fhir-resource-changed';
+}
+
+export interface OutboundPlan {
+  messages: OutboundMessage[];
+  skipped: SkippedDelivery[];
+}
+
+function fhirPatch(c: Correction, key: string | undefined, ctx: OutboundContext, plan: OutboundPlan): void {
   const resource = key ? ctx.fhirResources.get(key) : undefined;
-  if (!resource) return undefined;
+  if (!key || !resource) return;
   try {
     const req = buildAccessionPatchRequest(resource, c.from, c.to);
-    if (!req) return undefined;
-    return { correctionId: c.id, destination: Destination.Fhir, messageType: `PATCH ${key?.split('/')[0] ?? ''}`, fileName: `${c.id}.json`, body: `${JSON.stringify(req, null, 2)}\n`, target: key };
+    if (!req) return;
+    plan.messages.push({ correctionId: c.id, destination: Destination.Fhir, messageType: `PATCH ${key.split('/')[0] ?? ''}`, fileName: `${c.id}.json`, body: `${JSON.stringify(req, null, 2)}\n`, target: key });
   } catch (e) {
-    // The resource no longer holds the value we corrected from: nothing safe to send.
-    if (isAcclinkError(e)) return undefined;
-    throw e;
+    // The resource does not hold the value we corrected from (DICOM and FHIR disagreed): nothing safe to send.
+    if (!isAcclinkError(e)) throw e;
+    plan.skipped.push({ correctionId: c.id, destination: Destination.Fhir, reason: 'fhir-resource-changed' });
   }
 }
 
-/** Plan every outbound message for a list of corrections. */
-export function planOutbound(corrections: readonly Correction[], ctx: OutboundContext): OutboundMessage[] {
+function pacsUpdate(c: Correction, scan: Scan, ctx: OutboundContext): OutboundMessage {
+  const version = ctx.outbound.pacsMessage === 'ORM^O01' ? '2.3.1' : '2.5.1';
+  const body = buildProcedureUpdate(
+    { scan, newAccession: c.to, oldAccession: c.from, fillerOrderNumber: c.linkedTo },
+    hl7Options(ctx, ctx.outbound.pacs, controlId(c), version),
+  );
+  return { correctionId: c.id, destination: Destination.Pacs, messageType: ctx.outbound.pacsMessage, fileName: `${c.id}.hl7`, body, target: scan.studyInstanceUid };
+}
+
+/**
+ * To the RIS: a corrected ORU^R01 for a report; for an order (ORM/OMI, no report yet) a procedure update
+ * with order control XO, keyed by the order's filler number and carrying the linked study's UID.
+ */
+function risUpdate(c: Correction, report: Report, linked: Scan | undefined, ctx: OutboundContext): OutboundMessage | undefined {
+  const legacy = report.hl7Version === '2.3.1' || report.hl7Version === '2.3';
+  if (report.kind === 'report') {
+    const body = buildReportCorrection({ report, newAccession: c.to, oldAccession: c.from }, hl7Options(ctx, ctx.outbound.ris, controlId(c), legacy ? '2.3.1' : '2.5.1'));
+    return { correctionId: c.id, destination: Destination.Ris, messageType: 'ORU^R01', fileName: `${c.id}.hl7`, body, target: report.reportId };
+  }
+  if (!linked) return undefined;
+  const body = buildProcedureUpdate(
+    { scan: { ...linked, patient: { ...linked.patient, ...report.patient } }, newAccession: c.to, oldAccession: c.from, fillerOrderNumber: report.reportId },
+    hl7Options(ctx, ctx.outbound.ris, controlId(c), legacy ? '2.3.1' : '2.5.1'),
+  );
+  return { correctionId: c.id, destination: Destination.Ris, messageType: legacy ? 'ORM^O01' : 'OMI^O23', fileName: `${c.id}.hl7`, body, target: report.reportId };
+}
+
+/** Plan every outbound message for a list of corrections; what cannot be planned is listed with a reason. */
+export function planOutbound(corrections: readonly Correction[], ctx: OutboundContext): OutboundPlan {
   const scans = new Map(ctx.scans.map((s) => [s.studyInstanceUid, s]));
   const reports = new Map(ctx.reports.map((r) => [r.reportId, r]));
-  const out: OutboundMessage[] = [];
+  const plan: OutboundPlan = { messages: [], skipped: [] };
   for (const c of corrections) {
     if (c.target === 'scan') {
       const scan = c.studyInstanceUid ? scans.get(c.studyInstanceUid) : undefined;
-      if (!scan) continue;
-      const version = ctx.outbound.pacsMessage === 'ORM^O01' ? '2.3.1' : '2.5.1';
-      const body = buildProcedureUpdate(
-        { scan, newAccession: c.to, oldAccession: c.from, fillerOrderNumber: c.linkedTo },
-        hl7Options(ctx, ctx.outbound.pacs, controlId(c, ''), version),
-      );
-      out.push({ correctionId: c.id, destination: Destination.Pacs, messageType: ctx.outbound.pacsMessage, fileName: `${c.id}.hl7`, body, target: scan.studyInstanceUid });
-      const patch = fhirPatch(c, scan.fhirId ? `ImagingStudy/${scan.fhirId}` : undefined, ctx);
-      if (patch) out.push(patch);
+      if (!scan) {
+        plan.skipped.push({ correctionId: c.id, destination: Destination.Pacs, reason: 'record-not-found' });
+        continue;
+      }
+      plan.messages.push(pacsUpdate(c, scan, ctx));
+      fhirPatch(c, scan.fhirId ? `ImagingStudy/${scan.fhirId}` : undefined, ctx, plan);
     } else {
       const report = c.reportId ? reports.get(c.reportId) : undefined;
-      if (!report) continue;
-      if (report.kind === 'report' && report.sources.some((s) => s.kind === 'hl7')) {
-        const body = buildReportCorrection(
-          { report, newAccession: c.to, oldAccession: c.from },
-          hl7Options(ctx, ctx.outbound.ris, controlId(c, ''), report.hl7Version === '2.3.1' || report.hl7Version === '2.3' ? '2.3.1' : '2.5.1'),
-        );
-        out.push({ correctionId: c.id, destination: Destination.Ris, messageType: 'ORU^R01', fileName: `${c.id}.hl7`, body, target: report.reportId });
+      if (!report) {
+        plan.skipped.push({ correctionId: c.id, destination: Destination.Ris, reason: 'record-not-found' });
+        continue;
       }
-      const patch = fhirPatch(c, report.fhirId && report.fhirType ? `${report.fhirType}/${report.fhirId}` : undefined, ctx);
-      if (patch) out.push(patch);
+      if (report.sources.some((s) => s.kind === 'hl7')) {
+        const m = risUpdate(c, report, scans.get(c.linkedTo), ctx);
+        if (m) plan.messages.push(m);
+        else plan.skipped.push({ correctionId: c.id, destination: Destination.Ris, reason: 'record-not-found' });
+      }
+      fhirPatch(c, report.fhirId && report.fhirType ? `${report.fhirType}/${report.fhirId}` : undefined, ctx, plan);
     }
   }
-  return out;
+  return plan;
 }

@@ -1,11 +1,15 @@
 /** The dry-run sink: outbound messages written as files, one per message, with an index. */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutboundMessage } from '../../transforms/outbound.ts';
+import type { OutboundPlan } from '../../transforms/outbound.ts';
 import { writeJsonl } from './jsonl.ts';
 
-/** Write every message under `dir/<destination>/`, replacing an earlier run's; returns counts per destination. */
-export async function writeOutbound(dir: string, messages: readonly OutboundMessage[]): Promise<Record<string, number>> {
+/**
+ * Write every message under `dir/<destination>/` with `index.jsonl`, and what could not be planned in
+ * `skipped.jsonl`, replacing an earlier run's; returns counts per destination (and `skipped`).
+ */
+export async function writeOutbound(dir: string, plan: OutboundPlan): Promise<Record<string, number>> {
+  const messages = plan.messages;
   await rm(dir, { recursive: true, force: true });
   const counts: Record<string, number> = {};
   const index: unknown[] = [];
@@ -17,5 +21,7 @@ export async function writeOutbound(dir: string, messages: readonly OutboundMess
     index.push({ correctionId: m.correctionId, destination: m.destination, messageType: m.messageType, file: `${m.destination}/${m.fileName}`, ...(m.target ? { target: m.target } : {}) });
   }
   await writeJsonl(path.join(dir, 'index.jsonl'), index);
+  await writeJsonl(path.join(dir, 'skipped.jsonl'), plan.skipped);
+  if (plan.skipped.length > 0) counts['skipped'] = plan.skipped.length;
   return counts;
 }

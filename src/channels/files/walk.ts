@@ -7,8 +7,11 @@ export async function listFiles(root: string): Promise<string[]> {
   const st = await stat(root);
   if (st.isFile()) return [root];
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const files: string[] = [];
+  for (const e of entries) {
+    const full = path.join(e.parentPath, e.name);
+    // Links to files are followed, as in DICOM folders; links to folders are not (no cycles).
+    if (e.isFile() || (e.isSymbolicLink() && (await stat(full).then((s) => s.isFile(), () => false)))) files.push(full);
+  }
+  return files.sort();
 }

@@ -104,6 +104,12 @@ export function compareAccessionLevel(a: RecordFeatures, b: RecordFeatures): str
   return level;
 }
 
+/** Study Instance UID named by the report side (when it names one) against the study's. */
+export function compareStudyUid(a: RecordFeatures, b: RecordFeatures): string {
+  if (!a.studyUid || !b.studyUid) return Missing;
+  return a.studyUid === b.studyUid ? 'exact' : 'differs';
+}
+
 export function compareInstitution(a: RecordFeatures, b: RecordFeatures): string {
   if (!a.institution || !b.institution) return Missing;
   if (a.institution === b.institution) return 'agree';

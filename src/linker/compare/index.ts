@@ -17,6 +17,7 @@ import {
   compareName,
   comparePatientId,
   compareSex,
+  compareStudyUid,
 } from './fields.ts';
 
 /** When a differing patient identifier forbids an automatic link. */
@@ -75,6 +76,7 @@ const COMPARATORS: ReadonlyArray<readonly [string, Comparator]> = [
   ['laterality', compareLaterality],
   ['contrast', compareContrast],
   ['accession', compareAccessionLevel],
+  ['studyUid', compareStudyUid],
   ['institution', compareInstitution],
 ];
 

@@ -118,6 +118,7 @@ function conflictsOf(studyInstanceUid: string, instances: DicomInstanceHeader[])
     rejections.push({
       source: sourceOf(first),
       code: ErrorCode.DicomConflict,
+      severity: 'warning',
       reason:
         `study ${studyInstanceUid}: instances disagree on the ${label} (${distinct} distinct values; ` +
         `${odd.length} of ${instances.length} instances differ from the majority, which the scan uses)`,

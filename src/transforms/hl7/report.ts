@@ -53,6 +53,7 @@ export function hl7ToReports(text: string, path: string, mapping: Hl7FieldMappin
     result.rejections.push({
       source: fileRef,
       code: ErrorCode.Hl7NoMsh,
+      severity: 'warning',
       reason: `${stray.length} line(s) outside any message were skipped, the first at line ${stray[0]}`,
     });
   }
