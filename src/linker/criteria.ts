@@ -41,6 +41,20 @@ function keysFor(f: RecordFeatures, accession: string | undefined, widenDays: nu
   return keys;
 }
 
+/**
+ * Accession neighbours alone are weak where numbers are issued in sequence (almost every number has
+ * one-edit neighbours), so a variant must also share the patient, the birth date, or the exam days.
+ */
+function plausible(a: RecordFeatures, b: RecordFeatures | undefined, windowDays: number): boolean {
+  if (!b) return false;
+  if (a.patientIdDigits !== undefined && a.patientIdDigits === b.patientIdDigits) return true;
+  if (a.patientId !== undefined && a.patientId === b.patientId) return true;
+  if (a.birthDate !== undefined && a.birthDate === b.birthDate) return true;
+  const da = dayOf(a);
+  const db = dayOf(b);
+  return da !== undefined && db !== undefined && Math.abs(da - db) <= windowDays;
+}
+
 export interface BlockingOptions {
   /** How many days either side of the exam day the day-based criteria reach. */
   windowDays: number;
@@ -68,6 +82,7 @@ export function findCandidates(
       }
     }
   }
+  const features = new Map(reports.map((r) => [r.index, r.features]));
   const out = new Map<number, Map<number, Criterion>>();
   const tiers: Criterion[][] = [
     [Criterion.StudyUid, Criterion.PatientId, Criterion.AccessionVariant, Criterion.NameAndBirthDate],
@@ -80,7 +95,9 @@ export function findCandidates(
       for (const criterion of tier) {
         for (const k of own.get(criterion) ?? []) {
           for (const r of index.get(`${criterion}#${k}`) ?? []) {
-            if (!found.has(r) && found.size < opts.maxCandidates) found.set(r, criterion);
+            if (found.has(r) || found.size >= opts.maxCandidates) continue;
+            if (criterion === Criterion.AccessionVariant && !plausible(s.features, features.get(r), opts.windowDays)) continue;
+            found.set(r, criterion);
           }
         }
       }
