@@ -5,6 +5,7 @@
  */
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { demoCommand } from './demo.ts';
+import { labelReportCommand } from './label-report.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
 
@@ -17,6 +18,7 @@ Commands:
               and the outbound messages that would carry the corrections (dry run)
   synth       Write a synthetic hospital (DICOM, HL7, FHIR, truth.json) with injected errors
   demo        Generate a sample hospital, reconcile it, and print the summary and accuracy
+  label-report  Read report text: sections, findings (positive/negative/uncertain) and the exam described
 
 Run "acclink <command> --help" for a command's options.`;
 
@@ -24,6 +26,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   reconcile: reconcileCommand,
   synth: synthCommand,
   demo: demoCommand,
+  'label-report': labelReportCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
