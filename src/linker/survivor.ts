@@ -65,15 +65,12 @@ export function chooseAccessions(
     if (k) inUse.add(k);
   }
   const mint = minter(cfg.mint, inUse);
-  const agreed = (l: LinkedPair): boolean => {
+  const agreed = links.map((l) => {
     const k = canonicalAccession(scans[l.scan]?.accession);
     return k !== null && k === canonicalAccession(reports[l.report]?.accession);
-  };
-  const order = links.map((_, i) => i).sort((a, b) => {
-    const la = links[a] as LinkedPair;
-    const lb = links[b] as LinkedPair;
-    return Number(agreed(lb)) - Number(agreed(la)) || lb.probability - la.probability || a - b;
   });
+  const order = links.map((_, i) => i).sort((a, b) =>
+    Number(agreed[b]) - Number(agreed[a]) || (links[b]?.probability ?? 0) - (links[a]?.probability ?? 0) || a - b);
   const result = new Array<string>(links.length).fill('');
   for (const i of order) {
     const l = links[i] as LinkedPair;
