@@ -9,6 +9,8 @@ import { writeJson, writeJsonl } from '../channels/files/jsonl.ts';
 import { writeOutbound } from '../channels/files/outbound.ts';
 import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
 import { reconcile, type ReconcileResult } from '../linker/reconcile.ts';
+import type { EvidenceProvider } from '../linker/compare/index.ts';
+import { inferenceEvidence } from './evidence.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { seededRng } from '../model/ports.ts';
 import { planOutbound } from '../transforms/outbound.ts';
@@ -52,11 +54,17 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   const config = await loadConfig(opts.configPath);
   const inputs = await readInputs(opts.paths, config.hl7Fields, opts.progress);
   const t1 = performance.now();
-  opts.progress.update('linking', 0, 1);
-  const result = reconcile(inputs.scans, inputs.reports, {
+  opts.progress.update('linking', 0, 2);
+  const run = (providers: EvidenceProvider[]): ReconcileResult => reconcile(inputs.scans, inputs.reports, {
     config: config.linker, weights: config.weights, describer: createProcedureDescriber(config.procedureTerms),
-    rng: seededRng(config.seed), learn: opts.learn === true,
+    rng: seededRng(config.seed), learn: opts.learn === true, providers,
   });
+  let result = run([]);
+  const tLinked = performance.now();
+  opts.progress.update('image evidence', 1, 2);
+  const evidence = await inferenceEvidence(inputs.scans, result, { modelDirs: config.modelDirs, procedureTerms: config.procedureTerms, weights: config.weights });
+  // A second pass only where image and report findings exist for undecided studies: same inputs, more evidence.
+  if (evidence.providers.length > 0) result = run(evidence.providers);
   opts.progress.done();
   const t2 = performance.now();
   const messages = planOutbound(result.corrections, {
@@ -68,8 +76,8 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   const t3 = performance.now();
   const summary = summarize(inputs, result, outboundCounts, {
     readDicom: inputs.timingMs.dicom, readHl7: inputs.timingMs.hl7, readFhir: inputs.timingMs.fhir,
-    link: t2 - t1, write: t3 - t2, total: t3 - t0,
-  });
+    link: tLinked - t1, evidence: t2 - tLinked, write: t3 - t2, total: t3 - t0,
+  }, evidence.stats);
   await writeJson(path.join(opts.out, 'summary.json'), summary);
   return { inputs, result, summary, ...(result.em ? { learnedTable: formatWeights(result.weights, result.em) } : {}) };
 }

@@ -1,6 +1,7 @@
 /** The run summary: counts per status and reason, timings; printed as a table and saved as summary.json. */
 import type { ReconcileResult } from '../linker/reconcile.ts';
 import type { Inputs } from './read-inputs.ts';
+import type { EvidenceStats } from './evidence.ts';
 import { table } from '../cli/progress.ts';
 
 export interface RunSummary {
@@ -13,6 +14,8 @@ export interface RunSummary {
   rejectedByCode: Record<string, number>;
   outbound: Record<string, number>;
   prior: number;
+  /** Image and report-text evidence for the studies a header-only pass left undecided. */
+  evidence: EvidenceStats;
   timingMs: Record<string, number>;
 }
 
@@ -22,7 +25,7 @@ function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, 
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function summarize(inputs: Inputs, result: ReconcileResult, outbound: Record<string, number>, timingMs: Record<string, number>): RunSummary {
+export function summarize(inputs: Inputs, result: ReconcileResult, outbound: Record<string, number>, timingMs: Record<string, number>, evidence: EvidenceStats): RunSummary {
   return {
     inputs: {
       studies: inputs.scans.length, reports: result.reports.length, reportRecords: inputs.reports.length,
@@ -50,6 +53,7 @@ export function summarize(inputs: Inputs, result: ReconcileResult, outbound: Rec
     rejectedByCode: countBy(inputs.rejections, (r) => r.code),
     outbound,
     prior: result.prior,
+    evidence,
     timingMs: Object.fromEntries(Object.entries(timingMs).map(([k, v]) => [k, Math.round(v)])),
   };
 }
@@ -68,6 +72,7 @@ export function formatSummary(s: RunSummary): string {
     ['unlinked (studies / reports)', `${s.unlinked.studies} / ${s.unlinked.reports}`],
     ['outbound messages', Object.entries(s.outbound).filter(([k]) => k !== 'skipped').reduce((a, [, b]) => a + b, 0)],
     ['outbound skipped', s.outbound['skipped'] ?? 0],
+    ['image evidence (studies)', `${s.evidence.studiesWithImageFinding} of ${s.evidence.studiesConsidered} undecided`],
     ['time (ms)', s.timingMs.total ?? 0],
   ];
   const parts = [table(['summary', ''], rows)];

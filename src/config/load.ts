@@ -12,6 +12,9 @@ import { parseHl7FieldMapping, type Hl7FieldMapping } from '../transforms/hl7/ma
 import { parseProcedureTerms, type ProcedureTerms } from '../transforms/standardize/procedure.ts';
 import { ConfigSchema, type ConfigFile } from './schema.ts';
 
+/** The image model shipped with acclink. */
+export const SHIPPED_PNEUMONIA_MODEL = fileURLToPath(new URL('../../models/pneumonia-cxr/', import.meta.url));
+
 /** The `mappings/` folder shipped with acclink. */
 export const SHIPPED_MAPPINGS_DIR = fileURLToPath(new URL('../../mappings/', import.meta.url));
 
@@ -22,6 +25,8 @@ export interface LoadedConfig {
   weights: WeightTable;
   hl7Fields: Hl7FieldMapping;
   procedureTerms: ProcedureTerms;
+  /** Model folders for image evidence; empty when image evidence is off. */
+  modelDirs: string[];
   outbound: Required<Pick<NonNullable<ConfigFile['outbound']>, 'pacsMessage' | 'sendingApplication' | 'sendingFacility'>> & {
     pacs: { application: string; facility: string };
     ris: { application: string; facility: string };
@@ -86,7 +91,9 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
     throw new AcclinkError(ErrorCode.ConfigInvalid, `${configPath ?? 'config'}: linker.thresholds.review must not exceed linker.thresholds.auto`);
   }
   const o = file.outbound ?? {};
+  const modelDirs = file.evidence?.images === false ? [] : (file.evidence?.models ?? [SHIPPED_PNEUMONIA_MODEL]).map((m) => path.resolve(base, m));
   return {
+    modelDirs,
     file,
     linker,
     seed: file.linker?.seed ?? 1,

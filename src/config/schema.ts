@@ -45,6 +45,15 @@ export const ConfigSchema = z
       })
       .partial()
       .strict(),
+    evidence: z
+      .object({
+        /** Compare image-model findings with report findings for studies a header-only pass leaves in review. */
+        images: z.boolean(),
+        /** Model folders (model.json + model.onnx); default: the shipped models/pneumonia-cxr. */
+        models: z.array(z.string()).min(1),
+      })
+      .partial()
+      .strict(),
     outbound: z
       .object({
         /** HL7 dialect of procedure updates to the PACS: OMI^O23 (2.5.1) or ORM^O01 (2.3.1). */

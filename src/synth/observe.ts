@@ -116,6 +116,8 @@ function buildReport(rng: Rng, e: Exam, index: number, ids: { reportId: string; 
     r.reportDateTime = localDateTime(Math.max(e.minutes, examAt.minutes) + delay, int(rng, 0, 59));
     r.resultStatus = chance(rng, 0.92) ? 'F' : 'P';
     r.text = reportText(rng, e.proc.region, priorDate);
+    // Many dictation templates open with the exam title; others leave it to OBR-4.
+    if (chance(rng, 0.5)) r.text.unshift(`EXAM: ${r.procedureText.toUpperCase()}`);
   }
   return r;
 }

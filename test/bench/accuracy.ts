@@ -17,6 +17,8 @@ import { seededRng } from '../../src/model/ports.ts';
 import type { Truth } from '../../src/synth/model.ts';
 import { createProcedureDescriber } from '../../src/transforms/standardize/describe.ts';
 import { SCENARIOS } from './perturb.ts';
+import { buildImageScenario } from './image-scenario.ts';
+import { inferenceEvidence } from '../../src/app/evidence.ts';
 
 const { values } = parseArgs({ options: { patients: { type: 'string' }, seed: { type: 'string' }, learn: { type: 'boolean' } } });
 const patients = Number(values.patients ?? 1500);
@@ -48,6 +50,25 @@ try {
   process.stdout.write(`Realistic variations (same hospital, records altered after reading)\n`);
   process.stdout.write(`${table(['scenario', 'correct', 'wrong links', 'review', 'link precision', 'link recall', 'baseline recall', 'corrections', 'link ms'], rows)}\n\n`);
   for (const s of SCENARIOS) process.stdout.write(`  ${s.name}: ${s.description}\n`);
+
+  // Headers cannot separate these pairs; image findings and report findings can.
+  const scenario = await buildImageScenario(path.join(dir, 'image-scenario'), 60);
+  const scans = [...inputs.scans, ...scenario.scans];
+  const reports = [...inputs.reports, ...scenario.reports];
+  const opts = { config: config.linker, weights: config.weights, describer, rng: seededRng(config.seed) };
+  const headerOnly = reconcile(scans, reports, opts);
+  const evidence = await inferenceEvidence(scans, headerOnly, { modelDirs: config.modelDirs, procedureTerms: config.procedureTerms, weights: config.weights });
+  const withImages = reconcile(scans, reports, { ...opts, providers: evidence.providers });
+  const score = (r: typeof headerOnly): Array<string | number> => {
+    let right = 0;
+    let wrong = 0;
+    for (const l of r.links) if (scenario.truth.has(l.studyInstanceUid)) (scenario.truth.get(l.studyInstanceUid) === l.reportId ? right++ : wrong++);
+    const review = r.review.filter((i) => scenario.truth.has(i.studyInstanceUid ?? '')).length;
+    return [pct(right / scenario.truth.size), wrong, review];
+  };
+  process.stdout.write(`\nSame-day chest radiograph pairs that headers cannot separate (${scenario.truth.size} studies, PneumoniaMNIST test images)\n`);
+  process.stdout.write(`${table(['comparison', 'linked right', 'wrong links', 'in review'], [['headers only', ...score(headerOnly)], ['headers + image/report findings', ...score(withImages)]])}\n`);
+  process.stdout.write(`  image findings for ${evidence.stats.studiesWithImageFinding} of ${evidence.stats.studiesConsidered} undecided studies; ${evidence.stats.reportsLabelled} reports labelled\n`);
   process.stdout.write(`\nbench:accuracy done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 } finally {
   await rm(dir, { recursive: true, force: true });

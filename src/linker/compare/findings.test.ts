@@ -22,6 +22,12 @@ describe('findingsEvidence', () => {
     expect(disagree[0]).toMatchObject({ level: 'disagree' });
     expect(disagree[0]?.weight).toBeLessThan(-3);
   });
+  it('counts a report finding the model speaks to under another name', () => {
+    const verdict = { ...pneumonia('positive'), lexicon: ['pneumonia', 'consolidation'] };
+    expect(findingsEvidence([verdict], { consolidation: 'positive' }, shippedWeights)[0]?.level).toBe('agree');
+    expect(findingsEvidence([verdict], { consolidation: 'uncertain', pneumonia: 'negative' }, shippedWeights)[0]?.level).toBe('uncertain');
+  });
+
   it('gives no evidence without report labels', () => {
     expect(findingsEvidence([pneumonia('positive')], undefined, shippedWeights)).toEqual([]);
   });

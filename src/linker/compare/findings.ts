@@ -19,6 +19,19 @@ export interface ImageFinding {
   probability: number;
   /** Model name and version, for the evidence trail. */
   model: string;
+  /** Report findings this verdict speaks to (a pneumonia model speaks to consolidation too); default: `finding`. */
+  lexicon?: readonly string[];
+}
+
+/**
+ * What a report says about the findings an image verdict speaks to: positive if any is positive, else
+ * uncertain if any is, else negative (stated, or implied by a report that describes the region without it).
+ */
+export function reportStateFor(codes: readonly string[], reportFindings: Readonly<Record<string, FindingState>>): FindingState {
+  const states = codes.map((c) => reportFindings[c]);
+  if (states.includes(FindingState.Positive)) return FindingState.Positive;
+  if (states.includes(FindingState.Uncertain)) return FindingState.Uncertain;
+  return FindingState.Negative;
 }
 
 /** Agreement levels between an image finding and the report's statement of the same finding. */
@@ -44,7 +57,7 @@ export function findingsEvidence(
   if (!reportFindings) return [];
   const out: Evidence[] = [];
   for (const f of image) {
-    const level = compareFinding(f.state, reportFindings[f.finding] ?? FindingState.Negative);
+    const level = compareFinding(f.state, reportStateFor(f.lexicon ?? [f.finding], reportFindings));
     if (!level) continue;
     const key = weights.fields[`finding:${f.finding}`] ? `finding:${f.finding}` : 'finding';
     out.push({ field: `finding:${f.finding}`, level, weight: Math.round(levelWeight(weights, key, level) * 100) / 100, source: f.model });

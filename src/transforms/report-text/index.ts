@@ -5,7 +5,7 @@
  */
 export { parseFindingsLexicon } from './lexicon.ts';
 export type { FindingsLexicon } from './lexicon.ts';
-export { combineStates, describeExam, labelPassage, labelReport } from './label.ts';
+export { combineStates, describeExam, examSectionText, labelPassage, labelReport } from './label.ts';
 export type { FindingMention, ReportLabels, ReportTextInput } from './label.ts';
 export type { FindingState, MentionSide } from './scope.ts';
 export { SECTION_NAMES, sectionOfHeader, splitSections, splitSentences } from './sections.ts';

@@ -63,13 +63,24 @@ export function combineStates(states: Iterable<FindingState>): FindingState | un
  * Labels a report. `lexicon` comes from parseFindingsLexicon, `procedureTerms` from parseProcedureTerms;
  * the exam is read from `procedureText` and the EXAM section (procedureText wins field by field).
  */
-export function labelReport(report: ReportTextInput, lexicon: FindingsLexicon, procedureTerms: ProcedureTerms): ReportLabels {
-  const text = report.text ?? '';
+function titleTest(procedureTerms: ProcedureTerms): (line: string) => boolean {
   // An exam title names a modality, is short, and reads as a name, not a sentence.
-  const isTitle = (line: string): boolean =>
+  return (line) =>
     extractProcedureTerms(line, procedureTerms).modality !== undefined && line.split(/\s+/).length <= 12 && !/[.]$/.test(line)
     && !/\b(is|are|was|were|shows?|demonstrates?|reveals?|seen|no|not)\b/i.test(line);
-  const sections = splitSections(text, isTitle);
+}
+
+/** The text of a report's EXAM section or exam title line ("CT CHEST WITHOUT CONTRAST"), or '' when it has none. */
+export function examSectionText(text: string, procedureTerms: ProcedureTerms): string {
+  return splitSections(text, titleTest(procedureTerms))
+    .filter((s) => s.name === 'EXAM')
+    .map((s) => text.slice(s.start, s.end))
+    .join('\n');
+}
+
+export function labelReport(report: ReportTextInput, lexicon: FindingsLexicon, procedureTerms: ProcedureTerms): ReportLabels {
+  const text = report.text ?? '';
+  const sections = splitSections(text, titleTest(procedureTerms));
   const mentions: FindingMention[] = [];
   let sentence = 0;
   for (const section of sections) {

@@ -47,6 +47,12 @@ describe('describeReportProcedure', () => {
     expect(describeReportProcedure(report({ section: 'RAD', procedureText: 'Chest X-ray 2 views' }), terms)).toEqual({ modalities: ['XR'], bodyRegions: ['chest'] });
   });
 
+  it('falls back to the EXAM line of the text when the RIS sends only codes', () => {
+    const r = report({ section: 'RAD', text: 'EXAM: CT ABDOMEN AND PELVIS WITH CONTRAST\nFINDINGS: No free air.' });
+    expect(describeReportProcedure(r, terms)).toMatchObject({ modalities: ['CT'], bodyRegions: expect.arrayContaining(['abdomen', 'pelvis']), contrast: 'with' });
+    expect(describeReportProcedure(report({ section: 'RAD', text: 'The lungs are clear.' }), terms).bodyRegions).toEqual([]);
+  });
+
   it('keeps both an explicit modality and a differing section', () => {
     expect(describeReportProcedure(report({ modality: 'CR', section: 'DX' }), terms).modalities).toEqual(['XR']);
     expect(describeReportProcedure(report({ modality: 'PT', section: 'CT' }), terms).modalities).toEqual(['PT', 'CT']);

@@ -6,6 +6,7 @@ import type { Report, Scan } from '../../model/types.ts';
 import { compareBodyRegions, extractProcedureTerms, normalizeModality } from './procedure.ts';
 import type { ExtractedProcedureTerms, ProcedureTerms, RegionAgreement } from './procedure.ts';
 import type { Contrast, Laterality } from './tokens.ts';
+import { examSectionText } from '../report-text/label.ts';
 
 /** What a record says about its exam. `modalities` are modality groups (XR, CT, MR, ...). */
 export interface ProcedureDescription {
@@ -37,8 +38,12 @@ export function describeScanProcedure(scan: Scan, terms: ProcedureTerms): Proced
  * procedure text; the rest from the procedure text.
  */
 export function describeReportProcedure(report: Report, terms: ProcedureTerms): ProcedureDescription {
-  const merged = merge([extractProcedureTerms(report.procedureText, terms)]);
+  let merged = merge([extractProcedureTerms(report.procedureText, terms)]);
   const stated = distinctDefined([report.modality, report.section].map((m) => normalizeModality(m, terms)));
+  // A RIS that sends only procedure codes still dictates the exam into the text ("EXAM: CT CHEST WO").
+  if (merged.bodyRegions.length === 0 && merged.modalities.length === 0 && report.text) {
+    merged = merge([extractProcedureTerms(examSectionText(report.text, terms), terms)]);
+  }
   return { ...merged, modalities: stated.length > 0 ? stated : merged.modalities };
 }
 
