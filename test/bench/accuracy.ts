@@ -62,7 +62,11 @@ try {
   const score = (r: typeof headerOnly): Array<string | number> => {
     let right = 0;
     let wrong = 0;
-    for (const l of r.links) if (scenario.truth.has(l.studyInstanceUid)) (scenario.truth.get(l.studyInstanceUid) === l.reportId ? right++ : wrong++);
+    for (const l of r.links) {
+      if (!scenario.truth.has(l.studyInstanceUid)) continue;
+      if (scenario.truth.get(l.studyInstanceUid) === l.reportId) right++;
+      else wrong++;
+    }
     const review = r.review.filter((i) => scenario.truth.has(i.studyInstanceUid ?? '')).length;
     return [pct(right / scenario.truth.size), wrong, review];
   };
