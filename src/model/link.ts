@@ -46,6 +46,36 @@ export const CorrectionReason = {
 } as const;
 export type CorrectionReason = (typeof CorrectionReason)[keyof typeof CorrectionReason];
 
+/**
+ * Header standardization reasons (issue 4): a value replaced by its standard entry, reformatted, filled
+ * from another reliable source, or corrected toward a patient's consensus.
+ */
+export const StandardizationReason = {
+  StandardEntry: 'standard-entry',
+  Reformatted: 'reformatted',
+  FilledFromLinkedRecord: 'filled-from-linked-record',
+  PatientConsensus: 'patient-consensus',
+} as const;
+export type StandardizationReason = (typeof StandardizationReason)[keyof typeof StandardizationReason];
+
+/**
+ * Fields a correction may change, named by DICOM keyword (the HL7 position is derived per message).
+ * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part06/chapter_6.html
+ */
+export const CorrectableField = {
+  AccessionNumber: 'AccessionNumber',
+  StudyDescription: 'StudyDescription',
+  BodyPartExamined: 'BodyPartExamined',
+  Modality: 'Modality',
+  PatientName: 'PatientName',
+  PatientBirthDate: 'PatientBirthDate',
+  PatientSex: 'PatientSex',
+  InstitutionName: 'InstitutionName',
+  StudyDate: 'StudyDate',
+  StudyTime: 'StudyTime',
+} as const;
+export type CorrectableField = (typeof CorrectableField)[keyof typeof CorrectableField];
+
 /** One changed value on one record. */
 export interface Correction {
   /** Deterministic id derived from target, record id, field and values: the idempotency key. */
@@ -53,13 +83,13 @@ export interface Correction {
   target: 'scan' | 'report';
   studyInstanceUid?: StudyInstanceUid;
   reportId?: string;
-  field: 'AccessionNumber';
+  field: CorrectableField;
   from: AccessionNumber | null;
   to: AccessionNumber;
-  /** The record on the other side of the link that justified this change. */
+  /** The record on the other side of the link (accession), or the source of a standardization. */
   linkedTo: string;
   probability: number;
-  reason: CorrectionReason;
+  reason: CorrectionReason | StandardizationReason;
 }
 
 /** A candidate counterpart offered to a reviewer. */

@@ -116,6 +116,8 @@ export function planOutbound(corrections: readonly Correction[], ctx: OutboundCo
   const reports = new Map(ctx.reports.map((r) => [r.reportId, r]));
   const plan: OutboundPlan = { messages: [], skipped: [] };
   for (const c of corrections) {
+    // Procedure updates and corrected reports carry accessions; header fixes travel as their own messages.
+    if (c.field !== 'AccessionNumber') continue;
     if (c.target === 'scan') {
       const scan = c.studyInstanceUid ? scans.get(c.studyInstanceUid) : undefined;
       if (!scan) {
