@@ -3,7 +3,7 @@
  * the report's unless it is missing or in conflict, then the study's; if both are unusable, a new one.
  */
 import { createHash } from 'node:crypto';
-import { CorrectionReason, type Correction } from '../model/link.ts';
+import { CorrectionReason, type CorrectableField, type Correction } from '../model/link.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { canonicalAccession, isPlaceholderAccession } from './accession.ts';
 import type { LinkerConfig } from './config.ts';
@@ -86,8 +86,8 @@ export function chooseAccessions(
 }
 
 /** Deterministic correction id: the same change on the same record always has the same id (idempotency key). */
-export function correctionId(target: string, recordId: string, from: string | null, to: string): string {
-  return createHash('sha256').update(`${target}\u0000${recordId}\u0000AccessionNumber\u0000${from ?? ''}\u0000${to}`).digest('hex').slice(0, 20);
+export function correctionId(target: string, recordId: string, from: string | null, to: string, field: CorrectableField = 'AccessionNumber'): string {
+  return createHash('sha256').update(`${target}\u0000${recordId}\u0000${field}\u0000${from ?? ''}\u0000${to}`).digest('hex').slice(0, 20);
 }
 
 /** The corrections needed to make a linked pair carry `final` on both sides. */
