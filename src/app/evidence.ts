@@ -3,9 +3,6 @@
  * findings from the ONNX models, computed only for the studies and reports a header-only pass left
  * undecided (in review), since elsewhere they cannot change a decision.
  */
-import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
-import { SHIPPED_MAPPINGS_DIR } from '../config/load.ts';
 import { createImageFindingsProvider } from '../inference/provider.ts';
 import { openModelSession } from '../inference/session.ts';
 import { findingsProvider, type FindingState, type ImageFinding } from '../linker/compare/findings.ts';
@@ -13,9 +10,8 @@ import type { EvidenceProvider } from '../linker/compare/index.ts';
 import type { ReconcileResult } from '../linker/reconcile.ts';
 import type { WeightTable } from '../linker/weights.ts';
 import type { Report, Scan } from '../model/types.ts';
-import { labelReport, parseFindingsLexicon } from '../transforms/report-text/index.ts';
+import { labelReport, type FindingsLexicon } from '../transforms/report-text/index.ts';
 import type { ProcedureTerms } from '../transforms/standardize/procedure.ts';
-import path from 'node:path';
 
 export interface EvidenceStats {
   studiesConsidered: number;
@@ -28,6 +24,7 @@ export interface EvidenceStats {
 export interface EvidenceSetup {
   /** Model folders (each with model.json and model.onnx); empty disables image evidence. */
   modelDirs: readonly string[];
+  lexicon: FindingsLexicon;
   procedureTerms: ProcedureTerms;
   weights: WeightTable;
 }
@@ -44,8 +41,7 @@ function undecided(first: ReconcileResult): { studies: Set<string>; reports: Set
   return { studies, reports };
 }
 
-async function labelsFor(reports: readonly Report[], terms: ProcedureTerms): Promise<Map<string, Record<string, FindingState>>> {
-  const lexicon = parseFindingsLexicon(parseYaml(await readFile(path.join(SHIPPED_MAPPINGS_DIR, 'findings.yaml'), 'utf8')) as unknown);
+function labelsFor(reports: readonly Report[], lexicon: FindingsLexicon, terms: ProcedureTerms): Map<string, Record<string, FindingState>> {
   const out = new Map<string, Record<string, FindingState>>();
   for (const r of reports) if (r.text) out.set(r.reportId, labelReport(r, lexicon, terms).findings);
   return out;
@@ -80,7 +76,7 @@ export async function inferenceEvidence(
   const want = undecided(first);
   const stats: EvidenceStats = { studiesConsidered: want.studies.size, studiesWithImageFinding: 0, reportsLabelled: 0, noImageFinding: {} };
   if (want.studies.size === 0 || setup.modelDirs.length === 0) return { providers: [], stats };
-  const labels = await labelsFor(first.reports.filter((r) => want.reports.has(r.reportId)), setup.procedureTerms);
+  const labels = labelsFor(first.reports.filter((r) => want.reports.has(r.reportId)), setup.lexicon, setup.procedureTerms);
   stats.reportsLabelled = labels.size;
   const images = await imageFindings(scans.filter((s) => want.studies.has(s.studyInstanceUid)), setup.modelDirs, stats);
   if (images.size === 0) return { providers: [], stats };

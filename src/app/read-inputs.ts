@@ -2,7 +2,7 @@
  * Reading the batch inputs: DICOM folders, HL7 files or folders, FHIR ndjson/Bundle files or folders.
  * Nothing here decides anything; it turns files into the model and lists what it could not read.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readDicomFolder } from '../channels/files/dicom-folder.ts';
 import { listFiles } from '../channels/files/walk.ts';
@@ -70,8 +70,10 @@ export async function readInputs(paths: InputPaths, mapping: Hl7FieldMapping, pr
   for (const dir of paths.dicom) {
     const r = await readDicomFolder(dir, { onProgress: (d, t) => progress.update('reading DICOM', d, t) });
     dicomFiles += r.records.length + r.rejections.length;
-    // Paths relative to the folder as given, so that files of several --dicom folders stay apart.
-    const under = (s: SourceRef): SourceRef => ({ ...s, path: path.join(dir, s.path) });
+    // Paths under the folder as given, so that files of several --dicom folders stay apart; a single file
+    // is read relative to its own folder.
+    const base = (await stat(dir)).isFile() ? path.dirname(dir) : dir;
+    const under = (s: SourceRef): SourceRef => ({ ...s, path: path.join(base, s.path) });
     for (const i of r.records) instances.push({ ...i, source: under(i.source) });
     for (const e of r.rejections) rejections.push({ ...e, source: under(e.source) });
   }

@@ -62,7 +62,7 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   let result = run([]);
   const tLinked = performance.now();
   opts.progress.update('image evidence', 1, 2);
-  const evidence = await inferenceEvidence(inputs.scans, result, { modelDirs: config.modelDirs, procedureTerms: config.procedureTerms, weights: config.weights });
+  const evidence = await inferenceEvidence(inputs.scans, result, { modelDirs: config.modelDirs, lexicon: config.findingsLexicon, procedureTerms: config.procedureTerms, weights: config.weights });
   // A second pass only where image and report findings exist for undecided studies: same inputs, more evidence.
   if (evidence.providers.length > 0) result = run(evidence.providers);
   opts.progress.done();

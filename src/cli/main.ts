@@ -47,7 +47,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command(rest);
   } catch (e) {
-    if (e instanceof AcclinkError && (e.code === ErrorCode.Usage || e.code === ErrorCode.ConfigInvalid || e.code === ErrorCode.MappingInvalid)) {
+    if (e instanceof AcclinkError && (e.code === ErrorCode.Usage || e.code === ErrorCode.ConfigInvalid || e.code === ErrorCode.MappingInvalid || e.code === ErrorCode.FileUnreadable)) {
       process.stderr.write(`acclink ${name}: ${e.message}\n`);
       return 2;
     }

@@ -11,6 +11,8 @@ import { parseWeightTable, type WeightTable } from '../linker/weights.ts';
 import { parseHl7FieldMapping, type Hl7FieldMapping } from '../transforms/hl7/mapping.ts';
 import { parseProcedureTerms, type ProcedureTerms } from '../transforms/standardize/procedure.ts';
 import { ConfigSchema, type ConfigFile } from './schema.ts';
+import { parseFindingsLexicon, type FindingsLexicon } from '../transforms/report-text/index.ts';
+import { loadModelManifest } from '../inference/manifest.ts';
 
 /** The image model shipped with acclink. */
 export const SHIPPED_PNEUMONIA_MODEL = fileURLToPath(new URL('../../models/pneumonia-cxr/', import.meta.url));
@@ -25,8 +27,9 @@ export interface LoadedConfig {
   weights: WeightTable;
   hl7Fields: Hl7FieldMapping;
   procedureTerms: ProcedureTerms;
-  /** Model folders for image evidence; empty when image evidence is off. */
+  /** Model folders for image evidence (manifests validated at load); empty when image evidence is off. */
   modelDirs: string[];
+  findingsLexicon: FindingsLexicon;
   outbound: Required<Pick<NonNullable<ConfigFile['outbound']>, 'pacsMessage' | 'sendingApplication' | 'sendingFacility'>> & {
     pacs: { application: string; facility: string };
     ris: { application: string; facility: string };
@@ -78,10 +81,11 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
   const base = configPath ? path.dirname(path.resolve(configPath)) : process.cwd();
   const dir = file.mappings?.dir ? path.resolve(base, file.mappings.dir) : SHIPPED_MAPPINGS_DIR;
   const pick = (explicit: string | undefined, name: string): string => (explicit ? path.resolve(base, explicit) : path.join(dir, name));
-  const [w, h, p] = await Promise.all([
+  const [w, h, p, f] = await Promise.all([
     readYaml(pick(file.mappings?.linkerWeights, 'linker-weights.yaml'), 'linker weights'),
     readYaml(pick(file.mappings?.hl7Fields, 'hl7-fields.yaml'), 'HL7 field mapping'),
     readYaml(pick(file.mappings?.procedureTerms, 'procedure-terms.yaml'), 'procedure terms'),
+    readYaml(pick(file.mappings?.findings, 'findings.yaml'), 'findings lexicon'),
   ]);
   const linker = mergeLinkerConfig(file.linker);
   if (linker.mint.prefix.length + linker.mint.digits > 16) {
@@ -92,8 +96,17 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
   }
   const o = file.outbound ?? {};
   const modelDirs = file.evidence?.images === false ? [] : (file.evidence?.models ?? [SHIPPED_PNEUMONIA_MODEL]).map((m) => path.resolve(base, m));
+  // A broken model folder is a configuration error now, not a failure after reading and linking.
+  for (const dir of modelDirs) {
+    try {
+      await loadModelManifest(dir);
+    } catch (e) {
+      throw new AcclinkError(ErrorCode.ConfigInvalid, `evidence.models: ${dir}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   return {
     modelDirs,
+    findingsLexicon: parseFindingsLexicon(f),
     file,
     linker,
     seed: file.linker?.seed ?? 1,

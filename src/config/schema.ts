@@ -42,6 +42,7 @@ export const ConfigSchema = z
         hl7Fields: z.string(),
         procedureTerms: z.string(),
         linkerWeights: z.string(),
+        findings: z.string(),
       })
       .partial()
       .strict(),

@@ -57,7 +57,7 @@ try {
   const reports = [...inputs.reports, ...scenario.reports];
   const opts = { config: config.linker, weights: config.weights, describer, rng: seededRng(config.seed) };
   const headerOnly = reconcile(scans, reports, opts);
-  const evidence = await inferenceEvidence(scans, headerOnly, { modelDirs: config.modelDirs, procedureTerms: config.procedureTerms, weights: config.weights });
+  const evidence = await inferenceEvidence(scans, headerOnly, { modelDirs: config.modelDirs, lexicon: config.findingsLexicon, procedureTerms: config.procedureTerms, weights: config.weights });
   const withImages = reconcile(scans, reports, { ...opts, providers: evidence.providers });
   const score = (r: typeof headerOnly): Array<string | number> => {
     let right = 0;

@@ -75,7 +75,8 @@ export const SCENARIOS: readonly Scenario[] = [
     name: 'different id domains',
     description: 'PACS and RIS use different patient id schemes (issuers differ): names and birth dates must carry',
     apply: (scans, reports) => ({
-      scans: scans.map((s) => ({ ...clone(s), patient: { ...s.patient, id: `PACS${s.patient.id ?? ''}`, issuer: 'PACSDOMAIN' } })),
+      // A separate numbering: the PACS id shares no digits with the MRN (reversed digits, offset).
+      scans: scans.map((s) => ({ ...clone(s), patient: { ...s.patient, id: `P${[...(s.patient.id ?? '')].reverse().join('')}7`, issuer: 'PACSDOMAIN' } })),
       reports: reports.map((r) => ({ ...clone(r), patient: { ...r.patient, issuer: 'RISDOMAIN' } })),
     }),
   },

@@ -80,6 +80,13 @@ const COMPARATORS: ReadonlyArray<readonly [string, Comparator]> = [
   ['institution', compareInstitution],
 ];
 
+/**
+ * Without a shared patient id, an agreeing name already says "same patient" (a random non-matching pair
+ * with the same name is mostly that patient's other exam), so birth date and sex are conditioned on it.
+ */
+const CONDITIONED_ON_NAME = new Set(['birthDate', 'sex']);
+const AGREEING_NAME = new Set(['exact', 'jw>=0.94']);
+
 /** The comparison vector alone (levels per field): what EM learns from. */
 export function comparisonVector(
   a: RecordFeatures,
@@ -88,9 +95,12 @@ export function comparisonVector(
 ): Array<readonly [string, string]> {
   const idLevel = comparePatientId(a, b);
   const sameId = idLevel === 'exact' || idLevel === 'same-digits';
+  const sameName = !sameId && AGREEING_NAME.has(compareName(a, b));
   return COMPARATORS.map(([field, cmp]) => {
     const level = field === 'bodyRegion' ? regionLevel(a, b, compareRegions) : cmp(a, b);
-    const key = sameId && CONDITIONED_ON_ID.has(field) ? `${field}|sameId` : field;
+    const key = sameId && CONDITIONED_ON_ID.has(field) ? `${field}|sameId`
+      : sameName && CONDITIONED_ON_NAME.has(field) ? `${field}|sameName`
+      : field;
     return [key, level] as const;
   });
 }
@@ -129,7 +139,7 @@ export function scorePair(
   }
   for (const provider of ctx.providers) {
     for (const e of provider.evaluate(scan, report)) {
-      evidence.push({ ...e, source: provider.name });
+      evidence.push({ source: provider.name, ...e });
       matchWeight += e.weight;
     }
   }
