@@ -84,3 +84,33 @@ export function makeVariants(entries: readonly string[], perEntry: number, rng: 
   for (let i = 0; i < unrelated; i++) out.push({ text: `${pick(rng, UNRELATED)}${i >= UNRELATED.length ? ` ${i}` : ''}`, expected: null, kind: 'unrelated' });
   return out;
 }
+
+/**
+ * Held-out variants: transformations written after the matcher was tuned, so they measure what it
+ * does on styles it was not shaped by. Region and modality synonyms, CPT-like code prefixes, hyphens,
+ * DICOM component separators and stray spacing.
+ */
+const HELD_OUT_WORDS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\bCHEST\b/, 'THORAX'],
+  [/\bHEAD\b/, 'BRAIN'],
+  [/\bABDOMEN\b/, 'ABDO'],
+  [/\bWITHOUT CONTRAST\b/, 'NONCONTRAST'],
+  [/\bWITH CONTRAST\b/, 'C+'],
+  [/^CT\b/, 'CAT SCAN'],
+];
+
+export function makeHeldOutVariants(entries: readonly string[], rng: Rng): Variant[] {
+  const out: Variant[] = [];
+  for (const entry of entries) {
+    const words = HELD_OUT_WORDS.filter(([re]) => re.test(entry));
+    if (words.length > 0) {
+      const [re, to] = pick(rng, words);
+      out.push({ text: entry.replace(re, to), expected: entry, kind: 'held-out:synonym' });
+    }
+    out.push({ text: `${String(70000 + Math.floor(rng.next() * 9999))} ${entry}`, expected: entry, kind: 'held-out:code-prefix' });
+    out.push({ text: entry.replace(' ', '-'), expected: entry, kind: 'held-out:hyphen' });
+    out.push({ text: entry.replace(/ /g, '^').toLowerCase(), expected: entry, kind: 'held-out:components' });
+    out.push({ text: `  ${entry.replace(/ /g, '  ')} `, expected: entry, kind: 'held-out:spacing' });
+  }
+  return out;
+}
