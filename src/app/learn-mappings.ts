@@ -23,7 +23,7 @@ import { Hl7Message } from '../transforms/hl7/message.ts';
 import { splitHl7Messages } from '../transforms/hl7/split.ts';
 import { normalizeModality } from '../transforms/standardize/procedure.ts';
 import type { ProcedureTerms } from '../transforms/standardize/procedure.ts';
-import { learnMappings, renderLearnHtml, renderProposalYaml } from '../transforms/standardize/learn/index.ts';
+import { learnMappings, renderEvidenceYaml, renderLearnHtml, renderProposalYaml } from '../transforms/standardize/learn/index.ts';
 import type { LearnOptions, LearnRecord, LearnResult, NameScheme } from '../transforms/standardize/learn/index.ts';
 import { dateClass, dateTimeClass, identifierClass, nameClass, nameClassKey, timeClass } from '../transforms/standardize/learn/index.ts';
 import { readInputs, type InputPaths } from './read-inputs.ts';
@@ -48,12 +48,24 @@ export interface LearnRun {
   result: LearnResult;
   yamlPath: string;
   htmlPath: string;
+  evidencePath: string;
   counts: { studies: number; reports: number; rejected: number; dicomFiles: number; hl7Files: number; fhirFiles: number };
 }
 
 /** `proposal.yaml` → `proposal.html`; a name without a YAML extension gets `.html` appended. */
 export function htmlPathFor(out: string): string {
   return /\.ya?ml$/i.test(out) ? out.replace(/\.ya?ml$/i, '.html') : `${out}.html`;
+}
+
+/** `proposal.yaml` → `proposal.evidence.yaml`. */
+export function evidencePathFor(out: string): string {
+  return /\.ya?ml$/i.test(out) ? out.replace(/\.(ya?ml)$/i, '.evidence.$1') : `${out}.evidence.yaml`;
+}
+
+/** The profile name for an output file: its base name in lower case, letters, digits and dashes. */
+function profileName(out: string): string {
+  const base = path.basename(out).replace(/\.ya?ml$/i, '').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+  return base === '' ? 'learned' : base;
 }
 
 const TAGS = {
@@ -108,7 +120,7 @@ async function sampleDicom(file: string): Promise<RawFormats | undefined> {
   return {
     patientName: nameKey(text(TAGS.patientName), 'pn'),
     referringPhysician: nameKey(text(TAGS.referring), 'pn'),
-    patientBirthDate: one(birth === undefined ? undefined : dateClass(birth)),
+    birthDate: one(birth === undefined ? undefined : dateClass(birth)),
     studyDate: one(date === undefined ? undefined : dateClass(date)),
     studyTime: one(time === undefined ? undefined : timeClass(time)),
     patientSex: one(ascii(TAGS.sex)),
@@ -189,9 +201,9 @@ function scanRecord(scan: Scan, raw: RawFormats | undefined, terms: ProcedureTer
     values: {
       studyDescription: one(scan.studyDescription),
       seriesDescription: scan.seriesDescriptions,
-      bodyPart: scan.bodyParts,
+      bodyPartExamined: scan.bodyParts,
       modality: scan.modalities,
-      institution: one(scan.institution),
+      institutionName: one(scan.institution),
       accessionNumber: one(scan.accession === undefined ? undefined : identifierClass(scan.accession)),
       ...raw,
     },
@@ -234,13 +246,16 @@ export async function runLearnMappings(o: LearnRunOptions): Promise<LearnRun> {
   o.progress.done();
   const yamlPath = o.out;
   const htmlPath = htmlPathFor(o.out);
+  const evidencePath = evidencePathFor(o.out);
   const stamp = (o.now ?? new Date()).toISOString().slice(0, 10);
   const sources = { dicom: o.paths.dicom.length, hl7: o.paths.hl7.length, fhir: o.paths.fhir.length };
+  const files = { htmlFile: path.basename(htmlPath), evidenceFile: path.basename(evidencePath) };
   await mkdir(path.dirname(path.resolve(yamlPath)), { recursive: true });
-  await writeFile(yamlPath, renderProposalYaml(result, { date: stamp, htmlFile: path.basename(htmlPath) }));
-  await writeFile(htmlPath, renderLearnHtml(result, { date: stamp, yamlFile: path.basename(yamlPath), sources }));
+  await writeFile(yamlPath, renderProposalYaml(result, { date: stamp, name: profileName(yamlPath), ...files }));
+  await writeFile(evidencePath, renderEvidenceYaml(result, { date: stamp, proposalFile: path.basename(yamlPath) }));
+  await writeFile(htmlPath, renderLearnHtml(result, { date: stamp, yamlFile: path.basename(yamlPath), evidenceFile: files.evidenceFile, sources }));
   return {
-    result, yamlPath, htmlPath,
+    result, yamlPath, htmlPath, evidencePath,
     counts: {
       studies: inputs.scans.length, reports: inputs.reports.length, rejected: inputs.rejections.length,
       dicomFiles: inputs.counts.dicomFiles, hl7Files: inputs.counts.hl7Files, fhirFiles: inputs.counts.fhirFiles,

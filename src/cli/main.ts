@@ -6,6 +6,7 @@
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { demoCommand } from './demo.ts';
 import { labelReportCommand } from './label-report.ts';
+import { mappingsCommand } from './mappings.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
 
@@ -19,6 +20,7 @@ Commands:
   synth       Write a synthetic hospital (DICOM, HL7, FHIR, truth.json) with injected errors
   demo        Generate a sample hospital, reconcile it, and print the summary and accuracy
   label-report  Read report text: sections, findings (positive/negative/uncertain) and the exam described
+  mappings    "mappings learn": propose standardization data from a site's own archive (YAML + HTML report)
 
 Run "acclink <command> --help" for a command's options.`;
 
@@ -27,6 +29,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   synth: synthCommand,
   demo: demoCommand,
   'label-report': labelReportCommand,
+  mappings: mappingsCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
