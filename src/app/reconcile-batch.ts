@@ -2,7 +2,7 @@
  * The batch use case: read folders, reconcile, plan outbound messages, write results.
  * Shared by `acclink reconcile` and `acclink demo`; the engine reuses the same core with other adapters.
  */
-import { stat } from 'node:fs/promises';
+import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../config/load.ts';
 import { writeJson, writeJsonl } from '../channels/files/jsonl.ts';
@@ -14,6 +14,8 @@ import { inferenceEvidence } from './evidence.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { seededRng } from '../model/ports.ts';
 import { planOutbound } from '../transforms/outbound.ts';
+import { planHeaderOutbound } from '../transforms/outbound-headers.ts';
+import { standardizeRecords } from '../transforms/standardize/records.ts';
 import type { Progress } from '../cli/progress.ts';
 import { assertOutputFolder } from '../cli/args.ts';
 import { readInputs, type InputPaths, type Inputs } from './read-inputs.ts';
@@ -25,6 +27,8 @@ export interface RunOptions {
   out: string;
   configPath?: string;
   learn?: boolean;
+  /** Standards profile for header standardization (`global` or a file); overrides the config file. */
+  standardize?: string;
   progress: Progress;
   /** Timestamp written into outbound MSH-7; defaults to now (the batch driver is allowed a clock). */
   now?: Date;
@@ -51,11 +55,16 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
     for (const p of list) await assertExists(p, flag);
   }
   await assertOutputFolder(opts.out);
-  const config = await loadConfig(opts.configPath);
+  const config = await loadConfig(opts.configPath, opts.standardize ? { standardize: opts.standardize } : {});
   const inputs = await readInputs(opts.paths, config.hl7Fields, opts.progress);
+  // Headers first, so that the linker compares standard terms; corrections refer to the records as read.
+  const standardized = config.standards
+    ? standardizeRecords(inputs.scans, inputs.reports, config.standards.compiled, { profileName: config.standards.name, today: (opts.now ?? new Date()).toISOString().slice(0, 10).replace(/-/g, '') })
+    : undefined;
   const t1 = performance.now();
   opts.progress.update('linking', 0, 2);
-  const run = (providers: EvidenceProvider[]): ReconcileResult => reconcile(inputs.scans, inputs.reports, {
+  const scansToLink = standardized?.scans ?? inputs.scans;
+  const run = (providers: EvidenceProvider[]): ReconcileResult => reconcile(scansToLink, inputs.reports, {
     config: config.linker, weights: config.weights, describer: createProcedureDescriber(config.procedureTerms),
     rng: seededRng(config.seed), learn: opts.learn === true, providers,
   });
@@ -67,12 +76,17 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   if (evidence.providers.length > 0) result = run(evidence.providers);
   opts.progress.done();
   const t2 = performance.now();
-  const messages = planOutbound(result.corrections, {
+  if (standardized) result = { ...result, corrections: [...result.corrections, ...standardized.corrections] };
+  const outboundCtx = {
     scans: inputs.scans, reports: result.reports, fhirResources: inputs.fhirResources, outbound: config.outbound,
     now: opts.now ?? new Date(),
-  });
+  };
+  const messages = planOutbound(result.corrections, outboundCtx);
+  planHeaderOutbound(result.corrections, outboundCtx, messages);
   const outboundCounts = await writeOutbound(path.join(opts.out, 'outbound'), messages);
   await writeResults(opts.out, inputs, result);
+  if (standardized) await writeJsonl(path.join(opts.out, 'header-review.jsonl'), standardized.review);
+  else await rm(path.join(opts.out, 'header-review.jsonl'), { force: true });
   const t3 = performance.now();
   const summary = summarize(inputs, result, outboundCounts, {
     readDicom: inputs.timingMs.dicom, readHl7: inputs.timingMs.hl7, readFhir: inputs.timingMs.fhir,

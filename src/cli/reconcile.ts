@@ -19,6 +19,11 @@ Options:
   --out DIR        output folder (created; existing result files are replaced)
   --config FILE    YAML configuration (thresholds, policy, mappings, outbound addressing)
   --learn          estimate the m probabilities by EM from this run's own candidate pairs and print them
+  --standardize PROFILE
+                   also check and correct every study header against a standards profile: "global" (the
+                   shipped mappings/standards/global.yaml) or a YAML file (e.g. one made by "mappings learn"
+                   and reviewed); field-level corrections join corrections.jsonl, uncertain values go to
+                   header-review.jsonl, and outbound/ gains DICOM attribute updates and ADT^A08 messages
   --quiet          no progress line and no summary table
   -h, --help       this help`;
 
@@ -30,6 +35,7 @@ export async function reconcileCommand(argv: string[]): Promise<number> {
     out: { type: 'string' },
     config: { type: 'string' },
     learn: { type: 'boolean' },
+    standardize: { type: 'string' },
     quiet: { type: 'boolean' },
   }, RECONCILE_USAGE);
   if (values.help) {
@@ -46,6 +52,7 @@ export async function reconcileCommand(argv: string[]): Promise<number> {
   const run = await runReconcile({
     paths, out, learn: values.learn === true, progress: terminalProgress({ quiet }),
     ...(typeof values.config === 'string' ? { configPath: values.config } : {}),
+    ...(typeof values.standardize === 'string' ? { standardize: values.standardize } : {}),
   });
   if (!quiet) {
     if (run.learnedTable) process.stdout.write(`${run.learnedTable}\n\n`);

@@ -13,6 +13,7 @@ import { parseProcedureTerms, type ProcedureTerms } from '../transforms/standard
 import { ConfigSchema, type ConfigFile } from './schema.ts';
 import { parseFindingsLexicon, type FindingsLexicon } from '../transforms/report-text/index.ts';
 import { loadModelManifest } from '../inference/manifest.ts';
+import { compileStandards, parseStandards, type CompiledStandards } from '../transforms/standardize/header/index.ts';
 
 /** The image model shipped with acclink. */
 export const SHIPPED_PNEUMONIA_MODEL = fileURLToPath(new URL('../../models/pneumonia-cxr/', import.meta.url));
@@ -30,6 +31,8 @@ export interface LoadedConfig {
   /** Model folders for image evidence (manifests validated at load); empty when image evidence is off. */
   modelDirs: string[];
   findingsLexicon: FindingsLexicon;
+  /** The compiled standards profile when header standardization is on. */
+  standards?: { name: string; compiled: CompiledStandards };
   outbound: Required<Pick<NonNullable<ConfigFile['outbound']>, 'pacsMessage' | 'sendingApplication' | 'sendingFacility'>> & {
     pacs: { application: string; facility: string };
     ris: { application: string; facility: string };
@@ -69,8 +72,16 @@ export function mergeLinkerConfig(section: NonNullable<ConfigFile['linker']> | u
   };
 }
 
+/** Load and compile a standards profile: `global` (shipped), or a file; site profiles refer to the global one. */
+async function loadStandards(profile: string, base: string, terms: ProcedureTerms): Promise<{ name: string; compiled: CompiledStandards }> {
+  const globalFile = path.join(SHIPPED_MAPPINGS_DIR, 'standards', 'global.yaml');
+  const global = parseStandards(await readYaml(globalFile, 'standards profile'));
+  const parsed = profile === 'global' ? global : parseStandards(await readYaml(path.resolve(base, profile), 'standards profile'), { global });
+  return { name: parsed.name, compiled: compileStandards(parsed, terms) };
+}
+
 /** Load the config file (optional) and the mapping files it points to, validating each with a clear message. */
-export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
+export async function loadConfig(configPath?: string, overrides: { standardize?: string } = {}): Promise<LoadedConfig> {
   let file: ConfigFile = {};
   if (configPath) {
     const raw = (await readYaml(configPath, 'config file')) ?? {};
@@ -95,6 +106,9 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
     throw new AcclinkError(ErrorCode.ConfigInvalid, `${configPath ?? 'config'}: linker.thresholds.review must not exceed linker.thresholds.auto`);
   }
   const o = file.outbound ?? {};
+  const procedureTerms = parseProcedureTerms(p);
+  const standardize = overrides.standardize ?? file.standardize?.profile;
+  const standards = standardize ? await loadStandards(standardize, overrides.standardize ? process.cwd() : base, procedureTerms) : undefined;
   const modelDirs = file.evidence?.images === false ? [] : (file.evidence?.models ?? [SHIPPED_PNEUMONIA_MODEL]).map((m) => path.resolve(base, m));
   // A broken model folder is a configuration error now, not a failure after reading and linking.
   for (const dir of modelDirs) {
@@ -112,7 +126,8 @@ export async function loadConfig(configPath?: string): Promise<LoadedConfig> {
     seed: file.linker?.seed ?? 1,
     weights: parseWeightTable(w),
     hl7Fields: parseHl7FieldMapping(h),
-    procedureTerms: parseProcedureTerms(p),
+    procedureTerms,
+    ...(standards ? { standards } : {}),
     outbound: {
       pacsMessage: o.pacsMessage ?? 'OMI^O23',
       sendingApplication: o.sendingApplication ?? 'ACCLINK',

@@ -46,6 +46,13 @@ export const ConfigSchema = z
       })
       .partial()
       .strict(),
+    standardize: z
+      .object({
+        /** A standards profile (YAML) to check and correct every header with; `global` for the shipped one. Off when absent. */
+        profile: z.string(),
+      })
+      .partial()
+      .strict(),
     evidence: z
       .object({
         /** Compare image-model findings with report findings for studies a header-only pass leaves in review. */

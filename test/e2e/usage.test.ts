@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** The options each command documents, as a user would type them (value placeholder where one is needed). */
 const OPTIONS: Record<string, Record<string, string | null>> = {
-  reconcile: { '--dicom': 'PATH', '--hl7': 'PATH', '--fhir': 'PATH', '--out': 'DIR', '--config': 'FILE', '--learn': null, '--quiet': null, '--help': null },
+  reconcile: { '--dicom': 'PATH', '--hl7': 'PATH', '--fhir': 'PATH', '--out': 'DIR', '--config': 'FILE', '--learn': null, '--standardize': 'PROFILE', '--quiet': null, '--help': null },
   synth: { '--out': 'DIR', '--seed': 'N', '--patients': 'P', '--days': 'D', '--base-date': 'YYYY-MM-DD', '--instances-per-study': 'N', '--quiet': null, '--help': null },
   demo: { '--out': 'DIR', '--patients': 'P', '--seed': 'N', '--learn': null, '--help': null },
 };

@@ -1,0 +1,121 @@
+/**
+ * Header standardization over a whole run (issue 4): every study's header checked against the
+ * standards profile, changed values as field-level corrections, uncertain ones for a person, and each
+ * patient's demographics brought to their consensus. Pure: `today` comes from the caller.
+ */
+import type { Correction } from '../../model/link.ts';
+import { StandardizationReason } from '../../model/link.ts';
+import type { Report, Scan } from '../../model/types.ts';
+import { normalizePatientId } from '../../linker/features.ts';
+import { correctionId } from '../../linker/survivor.ts';
+import { correctableFieldOf, headerOfScan, standardizeHeader, type CompiledStandards, type FieldResult } from './header/index.ts';
+import { patientConsensus } from './consensus.ts';
+
+/** A header value a person should look at: below the accept threshold, INCONCLUSIVE, invalid, or a low-confidence consensus proposal. */
+export interface HeaderReviewItem {
+  target: 'scan' | 'report';
+  studyInstanceUid?: string;
+  reportId?: string;
+  field: string;
+  value: string | null;
+  status: string;
+  proposed?: string;
+  score?: number;
+  alternatives?: Array<{ entry: string; score: number }>;
+  basis?: string;
+}
+
+export interface StandardizedRecords {
+  corrections: Correction[];
+  review: HeaderReviewItem[];
+  /** Scans with standardized descriptions and body parts, for linking on standard terms. */
+  scans: Scan[];
+}
+
+/** The accession belongs to the linker; standardization never rewrites it. */
+const NOT_STANDARDIZED = new Set(['accessionNumber']);
+const CHANGED = new Set(['standardized', 'reformatted', 'filled']);
+const FOR_REVIEW = new Set(['review', 'inconclusive', 'invalid']);
+
+function fieldCorrection(scan: Scan, f: FieldResult, profile: string): Correction | undefined {
+  const field = correctableFieldOf(f.field);
+  if (!field || f.value === undefined || f.value === f.original) return undefined;
+  const from = f.original ?? null;
+  return {
+    id: correctionId('scan', scan.studyInstanceUid, from, f.value, field),
+    target: 'scan', studyInstanceUid: scan.studyInstanceUid, field, from, to: f.value,
+    linkedTo: `standards:${profile}`, probability: Math.round((f.score ?? 1) * 10000) / 10000,
+    reason: f.reason ?? StandardizationReason.StandardEntry,
+  };
+}
+
+function reviewOf(scan: Scan, f: FieldResult): HeaderReviewItem {
+  return {
+    target: 'scan', studyInstanceUid: scan.studyInstanceUid, field: f.field, value: f.original ?? null, status: f.status,
+    ...(f.value !== undefined && f.value !== f.original ? { proposed: f.value } : {}),
+    ...(f.score !== undefined ? { score: f.score } : {}),
+    ...(f.alternatives ? { alternatives: f.alternatives } : {}),
+  };
+}
+
+/** The scan as the linker should see it: standard description and body part where they were standardized. */
+function standardView(scan: Scan, fields: readonly FieldResult[]): Scan {
+  const get = (name: string): string | undefined => fields.find((f) => f.field === name && CHANGED.has(f.status))?.value;
+  const description = get('studyDescription');
+  const bodyPart = get('bodyPartExamined');
+  return { ...scan, ...(description ? { studyDescription: description } : {}), ...(bodyPart ? { bodyParts: [bodyPart] } : {}) };
+}
+
+function consensusCorrections(scans: readonly Scan[], reports: readonly Report[], out: StandardizedRecords): void {
+  const byPatient = new Map<string, { scans: Scan[]; reports: Report[] }>();
+  const group = (id: string | undefined): { scans: Scan[]; reports: Report[] } | undefined => {
+    const k = normalizePatientId(id);
+    if (!k) return undefined;
+    let g = byPatient.get(k);
+    if (!g) byPatient.set(k, (g = { scans: [], reports: [] }));
+    return g;
+  };
+  for (const s of scans) group(s.patient.id)?.scans.push(s);
+  for (const r of reports) group(r.patient.id)?.reports.push(r);
+  for (const g of byPatient.values()) {
+    if (g.scans.length + g.reports.length < 2) continue;
+    for (const p of patientConsensus(g).proposals) {
+      const recordId = p.target === 'scan' ? p.studyInstanceUid ?? '' : p.reportId ?? '';
+      if (!p.autoApply) {
+        out.review.push({ target: p.target, ...(p.target === 'scan' ? { studyInstanceUid: recordId } : { reportId: recordId }), field: p.field, value: p.from, status: 'consensus-proposal', proposed: p.to, score: p.confidence, basis: p.basis });
+        continue;
+      }
+      out.corrections.push({
+        id: correctionId(p.target, recordId, p.from, p.to, p.field), target: p.target,
+        ...(p.target === 'scan' ? { studyInstanceUid: recordId } : { reportId: recordId }),
+        field: p.field, from: p.from, to: p.to, linkedTo: `consensus:${p.basis}`, probability: Math.round(p.confidence * 10000) / 10000,
+        reason: StandardizationReason.PatientConsensus,
+      });
+    }
+  }
+}
+
+/** Standardize every study header and every patient's demographics. */
+export function standardizeRecords(
+  scans: readonly Scan[],
+  reports: readonly Report[],
+  standards: CompiledStandards,
+  opts: { profileName: string; today: string },
+): StandardizedRecords {
+  const out: StandardizedRecords = { corrections: [], review: [], scans: [] };
+  for (const scan of scans) {
+    const { fields } = standardizeHeader(headerOfScan(scan), standards, { today: opts.today });
+    for (const f of fields) {
+      if (NOT_STANDARDIZED.has(f.field) || f.original === undefined) continue;
+      if (CHANGED.has(f.status)) {
+        const c = fieldCorrection(scan, f, opts.profileName);
+        if (c) out.corrections.push(c);
+      } else if (FOR_REVIEW.has(f.status)) {
+        out.review.push(reviewOf(scan, f));
+      }
+    }
+    out.scans.push(standardView(scan, fields));
+  }
+  consensusCorrections(scans, reports, out);
+  return out;
+}
