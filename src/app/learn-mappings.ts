@@ -7,6 +7,7 @@
  * birth dates are turned into format classes as soon as they are read: no such value reaches the
  * learner, the YAML or the report.
  */
+import { decodeText } from '../channels/files/text.ts';
 import { open, readFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataSet } from 'dicom-parser';
@@ -127,15 +128,6 @@ async function sampleDicom(file: string): Promise<RawFormats | undefined> {
   };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
-function decodeText(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return latin1.decode(bytes);
-  }
-}
 
 /** The first non-empty raw value at the mapping's positions. */
 function rawAt(msg: Hl7Message, paths: readonly string[]): string | undefined {

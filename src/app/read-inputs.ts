@@ -2,6 +2,7 @@
  * Reading the batch inputs: DICOM folders, HL7 files or folders, FHIR ndjson/Bundle files or folders.
  * Nothing here decides anything; it turns files into the model and lists what it could not read.
  */
+import { decodeText } from '../channels/files/text.ts';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readDicomFolder } from '../channels/files/dicom-folder.ts';
@@ -33,21 +34,10 @@ export interface InputPaths {
   fhir: readonly string[];
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
-
-/** UTF-8 when the bytes are valid UTF-8; otherwise ISO 8859-1, which many HL7 v2 feeds still send. */
-function decode(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return latin1.decode(bytes);
-  }
-}
 
 async function readText(file: string, rejections: InputRejection[], kind: 'hl7' | 'fhir', rel: string): Promise<string | undefined> {
   try {
-    return decode(await readFile(file));
+    return decodeText(await readFile(file));
   } catch (e) {
     rejections.push({ source: { kind, path: rel }, code: ErrorCode.FileUnreadable, reason: `cannot read file (${(e as NodeJS.ErrnoException).code ?? 'error'})` });
     return undefined;

@@ -1,4 +1,5 @@
 /** `acclink label-report`: label the findings of radiology reports (HL7 ORU or plain text) as JSON lines. */
+import { decodeText } from '../channels/files/text.ts';
 import { open, readFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,17 +31,6 @@ Options:
   --config FILE    YAML configuration, for the HL7 field mapping and procedure terms (as in reconcile)
   -h, --help       this help`;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-const latin1 = new TextDecoder('latin1');
-
-/** UTF-8 when the bytes are valid UTF-8; otherwise ISO 8859-1, which many HL7 v2 feeds still send. */
-function decode(bytes: Uint8Array): string {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return latin1.decode(bytes);
-  }
-}
 
 interface Tally {
   files: number;
@@ -84,7 +74,7 @@ export async function labelReportCommand(argv: string[]): Promise<number> {
     };
     for (const { file, rel } of hl7Files) {
       tally.files++;
-      const r = hl7ToReports(decode(await readBytes(file)), rel, config.hl7Fields);
+      const r = hl7ToReports(decodeText(await readBytes(file)), rel, config.hl7Fields);
       reportRejections(r.rejections, tally);
       for (const report of r.records) {
         if (report.kind !== 'report') tally.ordersSkipped++;
@@ -93,7 +83,7 @@ export async function labelReportCommand(argv: string[]): Promise<number> {
     }
     for (const { file, rel } of textFiles) {
       tally.files++;
-      await emit({ reportId: rel, text: decode(await readBytes(file)) });
+      await emit({ reportId: rel, text: decodeText(await readBytes(file)) });
     }
   } finally {
     await sink.close();

@@ -7,8 +7,9 @@
  */
 import { AcclinkError, ErrorCode } from '../../model/errors.ts';
 import type { PatientIdentity } from '../../model/types.ts';
-import { esc, hasNonAscii, message, msh, pid, segment } from './encode.ts';
-import { isHl7Ts, toHl7Ts } from './values.ts';
+import { esc, pid, segment } from './encode.ts';
+import { toHl7Ts } from './values.ts';
+import { assembleMessage, checkMessageOptions } from './build.ts';
 import { normalizePatientId } from '../../linker/features.ts';
 
 /** Message header values and dialect, all injected so that building is deterministic. */
@@ -46,9 +47,7 @@ function usage(reason: string): AcclinkError {
 }
 
 function checkOptions(opts: PatientUpdateOptions): void {
-  if (opts.version !== '2.5.1' && opts.version !== '2.3.1') throw usage('version must be 2.5.1 or 2.3.1');
-  if (opts.controlId === undefined || opts.controlId.trim() === '') throw usage('controlId must not be empty');
-  if (!isHl7Ts(opts.timestamp)) throw usage('timestamp must be an HL7 TS such as 20240305120000');
+  checkMessageOptions(opts);
   if (opts.patientClass !== undefined && opts.patientClass !== 'N' && opts.patientClass !== 'U') throw usage('patientClass must be N or U');
 }
 
@@ -105,11 +104,5 @@ export function buildPatientUpdate(input: PatientUpdateInput, opts: PatientUpdat
     pid({ ...patient, id: patient.id.trim() }, birth),
     segment('PV1', { 1: '1', 2: opts.patientClass ?? (v251 ? 'N' : 'U') }),
   ];
-  const header = msh({
-    ...opts,
-    messageType: 'ADT^A08^ADT_A01',
-    processingId: opts.processingId ?? 'P',
-    ...(body.some(hasNonAscii) ? { characterSet: 'UNICODE UTF-8' } : {}),
-  });
-  return message([header, ...body]);
+  return assembleMessage(opts, 'ADT^A08^ADT_A01', body);
 }

@@ -74,14 +74,18 @@ function required(value: string | undefined, name: string): string {
   return value.trim();
 }
 
-function checkOptions(opts: Hl7BuildOptions): void {
+/** The MSH values every builder needs. */
+export type MessageHeaderOptions = Pick<Hl7BuildOptions, 'version' | 'controlId' | 'timestamp' | 'sendingApplication' | 'sendingFacility' | 'receivingApplication' | 'receivingFacility' | 'processingId'>;
+
+/** Validates the header options shared by every builder (USAGE errors, values never echoed). */
+export function checkMessageOptions(opts: MessageHeaderOptions): void {
   if (opts.version !== '2.5.1' && opts.version !== '2.3.1') throw usage('version must be 2.5.1 or 2.3.1');
   required(opts.controlId, 'controlId');
   if (!isHl7Ts(opts.timestamp)) throw usage('timestamp must be an HL7 TS such as 20240305120000');
 }
 
 /** The complete message: MSH (with MSH-18 when the body needs it) followed by `body`. */
-function assemble(opts: Hl7BuildOptions, messageType: string, body: string[]): string {
+export function assembleMessage(opts: MessageHeaderOptions, messageType: string, body: string[]): string {
   const header = msh({
     ...opts,
     messageType,
@@ -112,7 +116,7 @@ function birthTs(birthDate: string | undefined): string | undefined {
  * @see IHE RAD TF-2, section 4.13 "Procedure Updated [RAD-13]"
  */
 export function buildProcedureUpdate(input: ProcedureUpdateInput, opts: Hl7BuildOptions): string {
-  checkOptions(opts);
+  checkMessageOptions(opts);
   const { scan } = input;
   const accession = required(input.newAccession, 'newAccession');
   const uid = required(scan.studyInstanceUid, 'scan.studyInstanceUid');
@@ -142,7 +146,7 @@ export function buildProcedureUpdate(input: ProcedureUpdateInput, opts: Hl7Build
       })
       : segment('ZDS', { 1: comp(uid, '', 'Application', 'DICOM') }),
   ];
-  return assemble(opts, v251 ? 'OMI^O23^OMI_O23' : 'ORM^O01', body);
+  return assembleMessage(opts, v251 ? 'OMI^O23^OMI_O23' : 'ORM^O01', body);
 }
 
 /**
@@ -152,7 +156,7 @@ export function buildProcedureUpdate(input: ProcedureUpdateInput, opts: Hl7Build
  * @see HL7 v2.5.1 Chapter 7, section 7.3.1 "ORU^R01"; Table 0123 "Result status" (C = correction)
  */
 export function buildReportCorrection(input: ReportCorrectionInput, opts: Hl7BuildOptions): string {
-  checkOptions(opts);
+  checkMessageOptions(opts);
   const r = input.report;
   const accession = required(input.newAccession, 'newAccession');
   const reportId = required(r.reportId, 'report.reportId');
@@ -176,5 +180,5 @@ export function buildReportCorrection(input: ReportCorrectionInput, opts: Hl7Bui
     ...noteSegment(opts, input.oldAccession, accession),
     ...obx,
   ];
-  return assemble(opts, opts.version === '2.5.1' ? 'ORU^R01^ORU_R01' : 'ORU^R01', body);
+  return assembleMessage(opts, opts.version === '2.5.1' ? 'ORU^R01^ORU_R01' : 'ORU^R01', body);
 }
