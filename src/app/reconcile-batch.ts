@@ -15,7 +15,7 @@ import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { seededRng } from '../model/ports.ts';
 import { planOutbound } from '../transforms/outbound.ts';
 import { planHeaderOutbound } from '../transforms/outbound-headers.ts';
-import { standardizeRecords } from '../transforms/standardize/records.ts';
+import { fillFromLinkedReports, standardizeRecords } from '../transforms/standardize/records.ts';
 import type { Progress } from '../cli/progress.ts';
 import { assertOutputFolder } from '../cli/args.ts';
 import { readInputs, type InputPaths, type Inputs } from './read-inputs.ts';
@@ -76,7 +76,11 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   if (evidence.providers.length > 0) result = run(evidence.providers);
   opts.progress.done();
   const t2 = performance.now();
-  if (standardized) result = { ...result, corrections: [...result.corrections, ...standardized.corrections] };
+  if (standardized && config.standards) {
+    const today = (opts.now ?? new Date()).toISOString().slice(0, 10).replace(/-/g, '');
+    const filled = fillFromLinkedReports(inputs.scans, result.links, result.reports, config.standards.compiled, { profileName: config.standards.name, today, minProbability: config.linker.thresholds.auto });
+    result = { ...result, corrections: [...result.corrections, ...standardized.corrections, ...filled] };
+  }
   const outboundCtx = {
     scans: inputs.scans, reports: result.reports, fhirResources: inputs.fhirResources, outbound: config.outbound,
     now: opts.now ?? new Date(),
@@ -85,8 +89,10 @@ export async function runReconcile(opts: RunOptions): Promise<RunResult> {
   planHeaderOutbound(result.corrections, outboundCtx, messages);
   const outboundCounts = await writeOutbound(path.join(opts.out, 'outbound'), messages);
   await writeResults(opts.out, inputs, result);
-  if (standardized) await writeJsonl(path.join(opts.out, 'header-review.jsonl'), standardized.review);
-  else await rm(path.join(opts.out, 'header-review.jsonl'), { force: true });
+  for (const [name, rows] of [['header-review.jsonl', standardized?.review], ['headers.jsonl', standardized?.headers]] as const) {
+    if (rows) await writeJsonl(path.join(opts.out, name), rows);
+    else await rm(path.join(opts.out, name), { force: true });
+  }
   const t3 = performance.now();
   const summary = summarize(inputs, result, outboundCounts, {
     readDicom: inputs.timingMs.dicom, readHl7: inputs.timingMs.hl7, readFhir: inputs.timingMs.fhir,

@@ -46,6 +46,14 @@ describe('acclink reconcile --standardize', () => {
     expect(first.originalAttributes).toBeDefined();
   });
 
+  it("writes each study's standardized header with every field marked", async () => {
+    const headers = await readJsonl(path.join(out, 'headers.jsonl'));
+    expect(headers.length).toBeGreaterThan(50);
+    const statuses = new Set(headers.flatMap((h) => Object.values(h.fields as Record<string, { status: string }>).map((f) => f.status)));
+    expect(statuses).toContain('unchanged');
+    expect(statuses).toContain('standardized');
+  });
+
   it('lists what it could not decide in header-review.jsonl and never changes an accession there', async () => {
     const review = await readJsonl(path.join(out, 'header-review.jsonl'));
     for (const r of review) {

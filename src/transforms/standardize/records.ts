@@ -25,9 +25,16 @@ export interface HeaderReviewItem {
   basis?: string;
 }
 
+/** A study's header as standardized, every ruled field marked with what happened to it. */
+export interface StandardizedHeader {
+  studyInstanceUid: string;
+  fields: Record<string, { original: string | null; value: string | null; status: string }>;
+}
+
 export interface StandardizedRecords {
   corrections: Correction[];
   review: HeaderReviewItem[];
+  headers: StandardizedHeader[];
   /** Scans with standardized descriptions and body parts, for linking on standard terms. */
   scans: Scan[];
 }
@@ -95,6 +102,48 @@ function consensusCorrections(scans: readonly Scan[], reports: readonly Report[]
   }
 }
 
+function headerRecord(scan: Scan, fields: readonly FieldResult[]): StandardizedHeader {
+  return {
+    studyInstanceUid: scan.studyInstanceUid,
+    fields: Object.fromEntries(fields.filter((f) => !NOT_STANDARDIZED.has(f.field)).map((f) => [f.field, { original: f.original ?? null, value: f.value ?? null, status: f.status }])),
+  };
+}
+
+/**
+ * After linking: a study whose mandatory description or body part is empty takes it from its linked
+ * report's procedure, when the link is confident (the patent's "null fields filled from reliable sources").
+ */
+export function fillFromLinkedReports(
+  scans: readonly Scan[],
+  links: ReadonlyArray<{ studyInstanceUid: string; reportId: string; probability: number }>,
+  reports: readonly Report[],
+  standards: CompiledStandards,
+  opts: { profileName: string; today: string; minProbability: number },
+): Correction[] {
+  const scanOf = new Map(scans.map((s) => [s.studyInstanceUid, s]));
+  const reportOf = new Map(reports.map((r) => [r.reportId, r]));
+  const out: Correction[] = [];
+  for (const link of links) {
+    const scan = scanOf.get(link.studyInstanceUid);
+    const procedure = reportOf.get(link.reportId)?.procedureText;
+    if (!scan || !procedure || link.probability < opts.minProbability) continue;
+    const header = headerOfScan(scan);
+    if (header.studyDescription && header.bodyPartExamined) continue;
+    const offer = [{ value: procedure, confidence: link.probability, source: `report:${link.reportId}` }];
+    const { fields } = standardizeHeader(header, standards, { today: opts.today, fill: { studyDescription: offer } });
+    for (const f of fields) {
+      const field = correctableFieldOf(f.field);
+      if (f.status !== 'filled' || !field || f.value === undefined) continue;
+      out.push({
+        id: correctionId('scan', scan.studyInstanceUid, null, f.value, field), target: 'scan', studyInstanceUid: scan.studyInstanceUid,
+        field, from: null, to: f.value, linkedTo: link.reportId, probability: Math.round((f.score ?? link.probability) * 10000) / 10000,
+        reason: StandardizationReason.FilledFromLinkedRecord,
+      });
+    }
+  }
+  return out;
+}
+
 /** Standardize every study header and every patient's demographics. */
 export function standardizeRecords(
   scans: readonly Scan[],
@@ -102,7 +151,7 @@ export function standardizeRecords(
   standards: CompiledStandards,
   opts: { profileName: string; today: string },
 ): StandardizedRecords {
-  const out: StandardizedRecords = { corrections: [], review: [], scans: [] };
+  const out: StandardizedRecords = { corrections: [], review: [], headers: [], scans: [] };
   for (const scan of scans) {
     const { fields } = standardizeHeader(headerOfScan(scan), standards, { today: opts.today });
     for (const f of fields) {
@@ -115,6 +164,7 @@ export function standardizeRecords(
       }
     }
     out.scans.push(standardView(scan, fields));
+    out.headers.push(headerRecord(scan, fields));
   }
   consensusCorrections(scans, reports, out);
   return out;
