@@ -1,0 +1,134 @@
+/**
+ * The store port of the streaming engine (issue 3): durable records, links, corrections, review items,
+ * the audit trail and inbound-message de-duplication. Pure types; adapters live in `src/store/`.
+ *
+ * Every time stamp is passed in by the caller (`at`, `receivedAt`), so that adapters never read a clock.
+ */
+import type { Correction, Link, LinkStatus, ReviewItem } from './link.ts';
+import type { Report, Scan, StudyInstanceUid } from './types.ts';
+
+/**
+ * Candidate search by the linker's blocking keys.
+ *
+ * Semantics: a record is a candidate when it shares **any** given key (`patientId` or one of
+ * `accessionKeys`), **and** its exam date lies in `[fromDate, toDate]` when a bound is given.
+ * With no key at all, the date range alone selects. At least one criterion is required.
+ */
+export interface CandidateQuery {
+  /** Patient id, raw or already normalized (the store applies the linker's `normalizePatientId`). */
+  patientId?: string;
+  /** Accessions, raw or in canonical form (the store applies the linker's `canonicalAccession`). */
+  accessionKeys?: string[];
+  /** Inclusive lower bound on the exam date, `YYYY-MM-DD`. */
+  fromDate?: string;
+  /** Inclusive upper bound on the exam date, `YYYY-MM-DD`. */
+  toDate?: string;
+  /** When a date bound is given, also return records with no (or an unparseable) exam date. Default false. */
+  includeUndated?: boolean;
+}
+
+/** One audit-trail entry, as appended. Values are JSON-serializable. */
+export interface AuditEntry {
+  /** ISO 8601 instant, supplied by the caller. */
+  at: string;
+  correctionId?: string;
+  /** Subject of the entry when it is not (only) a correction. */
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+  /** What happened, e.g. `proposed`, `applied`, `rejected`, `reverted`. */
+  action: string;
+  /** Who or what did it: a user name, `engine`, a channel name. */
+  actor: string;
+  before?: unknown;
+  after?: unknown;
+  evidence?: unknown;
+  result?: unknown;
+}
+
+/** An audit entry as listed: with its position in the append order. */
+export interface AuditRecord extends AuditEntry {
+  /** Strictly increasing with append order within one store. */
+  seq: number;
+}
+
+/**
+ * Audit listing filters, combined with AND. `studyInstanceUid` / `reportId` also match entries whose
+ * correction targets that study / report.
+ */
+export interface AuditQuery {
+  correctionId?: string;
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+}
+
+/** Filters for links and corrections, combined with AND. */
+export interface SubjectQuery {
+  studyInstanceUid?: StudyInstanceUid;
+  reportId?: string;
+}
+
+/** Review-item filters, combined with AND. */
+export interface ReviewQuery extends SubjectQuery {
+  status?: LinkStatus;
+}
+
+/** A received message, e.g. one HL7 v2 message read from MLLP. */
+export interface InboundMessage {
+  /** HL7 MSH-10 message control id (or another sender-unique id). */
+  controlId: string;
+  /** Sender identity, e.g. `MSH-3^MSH-4` or a channel name. */
+  source: string;
+  /** ISO 8601 instant, supplied by the caller. */
+  receivedAt: string;
+  /** The message as received. */
+  payload: string;
+}
+
+/**
+ * Durable state of the streaming engine. All methods are async; implementations: memory, PGlite,
+ * PostgreSQL (see `src/store/`). Records are stored as given (a JSON round trip: `undefined` fields drop).
+ */
+export interface Store {
+  /** Create or upgrade the schema. Idempotent; safe to call on every start. */
+  migrate(): Promise<void>;
+
+  /** Insert or replace a scan by Study Instance UID. True when it was new or its content changed. */
+  putScan(scan: Scan): Promise<boolean>;
+  /** Insert or replace a report by report id. True when it was new or its content changed. */
+  putReport(report: Report): Promise<boolean>;
+  getScan(studyInstanceUid: StudyInstanceUid): Promise<Scan | undefined>;
+  getReport(reportId: string): Promise<Report | undefined>;
+  /** Scans sharing a blocking key with the query, ordered by Study Instance UID. */
+  findScanCandidates(query: CandidateQuery): Promise<Scan[]>;
+  /** Reports sharing a blocking key with the query, ordered by report id. */
+  findReportCandidates(query: CandidateQuery): Promise<Report[]>;
+
+  /** Insert or replace a link by (study, report). True when it was new or changed. */
+  putLink(link: Link): Promise<boolean>;
+  /** Links matching the filters, ordered by (study, report). */
+  listLinks(query?: SubjectQuery): Promise<Link[]>;
+
+  /** Store a correction once: a second put with the same id is a no-op returning false. */
+  putCorrection(correction: Correction): Promise<boolean>;
+  /** Corrections matching the filters, ordered by id. */
+  listCorrections(query?: SubjectQuery): Promise<Correction[]>;
+
+  /** Append to the audit trail; returns the entry's `seq`. */
+  appendAudit(entry: AuditEntry): Promise<number>;
+  /** Audit entries matching the filters, in append order. */
+  listAudit(query?: AuditQuery): Promise<AuditRecord[]>;
+
+  /**
+   * Insert or replace the review item about one subject (its study and/or report).
+   * True when it was new or changed.
+   */
+  putReviewItem(item: ReviewItem): Promise<boolean>;
+  /** Review items matching the filters, ordered by subject. */
+  listReviewItems(query?: ReviewQuery): Promise<ReviewItem[]>;
+
+  /** Record a received message unless (source, controlId) was already recorded. */
+  recordInbound(message: InboundMessage): Promise<{ duplicate: boolean }>;
+
+  /** Release connections. The store must not be used afterwards. */
+  close(): Promise<void>;
+}

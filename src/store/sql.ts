@@ -1,0 +1,236 @@
+/**
+ * The one SQL implementation of the Store port, over a tiny client interface that both PGlite and
+ * node-postgres satisfy. Same SQL for both; migrations are the files in `./migrations/`, applied in name
+ * order and recorded in `schema_migrations`.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+import type { Correction, Link, ReviewItem } from '../model/link.ts';
+import type {
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, ReviewQuery, Store, SubjectQuery,
+} from '../model/store.ts';
+import type { Report, Scan } from '../model/types.ts';
+import { normalizeQuery, reportKeys, reviewKey, scanKeys } from './keys.ts';
+
+/** The minimum a PostgreSQL-dialect driver must offer. */
+export interface SqlClient {
+  /** One statement with `$n` parameters. */
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  /** A script of several statements, no parameters. */
+  exec(script: string): Promise<void>;
+  /** Run `fn` in one transaction on one connection; commit on success, roll back on throw. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Options of the SQL store. */
+export interface SqlStoreOptions {
+  /**
+   * Schema to create in `migrate()`. The client must already resolve unqualified names there
+   * (search_path); the adapters in this folder arrange that.
+   */
+  schema?: string;
+}
+
+const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+/** Advisory-lock key serializing concurrent `migrate()` calls (any value, fixed forever). */
+const MIGRATE_LOCK = 0x61636c6b;
+
+/** A migration file: `NNN_name.sql`. */
+export interface Migration {
+  version: string;
+  name: string;
+  sql: string;
+}
+
+/** The migration files, in order. */
+export async function loadMigrations(): Promise<Migration[]> {
+  const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d+_[\w-]+\.sql$/.test(f)).sort();
+  return Promise.all(files.map(async (f) => ({
+    version: f.slice(0, f.indexOf('_')),
+    name: f,
+    sql: await readFile(new URL(f, MIGRATIONS_DIR), 'utf8'),
+  })));
+}
+
+/** Validate a schema name for use as an identifier. */
+export function checkSchemaName(schema: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, `invalid schema name ${JSON.stringify(schema)}: use [a-z_][a-z0-9_]*`);
+  }
+  return schema;
+}
+
+interface PayloadRow<T> { payload: T }
+
+/** Build a Store over a SqlClient. */
+export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {}): Store {
+  const schema = options.schema === undefined ? undefined : checkSchemaName(options.schema);
+
+  const payloads = async <T>(text: string, params: unknown[]): Promise<T[]> =>
+    (await client.query<PayloadRow<T>>(text, params)).rows.map((r) => r.payload);
+
+  const candidates = async <T>(table: 'studies' | 'reports', order: string, q: CandidateQuery): Promise<T[]> => {
+    const n = normalizeQuery(q);
+    const params: unknown[] = [];
+    const p = (v: unknown): string => `$${params.push(v)}`;
+    const where: string[] = [];
+    if (n.keyed) {
+      const keys: string[] = [];
+      if (n.patientKey !== null) keys.push(`patient_key = ${p(n.patientKey)}`);
+      if (n.accessionKeys.length > 0) keys.push(`accession_key = ANY(${p(n.accessionKeys)}::text[])`);
+      if (keys.length === 0) return [];
+      where.push(`(${keys.join(' OR ')})`);
+    }
+    const range: string[] = [];
+    if (n.fromDate !== null) range.push(`exam_date >= ${p(n.fromDate)}::date`);
+    if (n.toDate !== null) range.push(`exam_date <= ${p(n.toDate)}::date`);
+    if (range.length > 0) where.push(n.includeUndated ? `((${range.join(' AND ')}) OR exam_date IS NULL)` : range.join(' AND '));
+    return payloads<T>(`SELECT payload FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} COLLATE "C"`, params);
+  };
+
+  const subjectWhere = (q: SubjectQuery & { status?: string }, params: unknown[]): string => {
+    const where: string[] = [];
+    if (q.studyInstanceUid !== undefined) where.push(`study_instance_uid = $${params.push(q.studyInstanceUid)}`);
+    if (q.reportId !== undefined) where.push(`report_id = $${params.push(q.reportId)}`);
+    if (q.status !== undefined) where.push(`status = $${params.push(q.status)}`);
+    return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  };
+
+  const changed = async (text: string, params: unknown[]): Promise<boolean> =>
+    (await client.query(text, params)).rows.length > 0;
+
+  return {
+    async migrate(): Promise<void> {
+      if (schema !== undefined) await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      for (const m of await loadMigrations()) {
+        await client.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
+          await tx.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, name text NOT NULL)');
+          const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
+          if (done.rows.length > 0) return;
+          await tx.exec(m.sql);
+          await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        });
+      }
+    },
+
+    async putScan(scan: Scan): Promise<boolean> {
+      const k = scanKeys(scan);
+      return changed(
+        `INSERT INTO studies (study_instance_uid, patient_key, accession_key, exam_date, payload)
+         VALUES ($1, $2, $3, $4::date, $5::jsonb)
+         ON CONFLICT (study_instance_uid) DO UPDATE SET patient_key = EXCLUDED.patient_key,
+           accession_key = EXCLUDED.accession_key, exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload
+         WHERE studies.payload IS DISTINCT FROM EXCLUDED.payload
+         RETURNING 1`,
+        [scan.studyInstanceUid, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(scan)],
+      );
+    },
+
+    async putReport(report: Report): Promise<boolean> {
+      const k = reportKeys(report);
+      return changed(
+        `INSERT INTO reports (report_id, study_instance_uid, patient_key, accession_key, exam_date, payload)
+         VALUES ($1, $2, $3, $4, $5::date, $6::jsonb)
+         ON CONFLICT (report_id) DO UPDATE SET study_instance_uid = EXCLUDED.study_instance_uid,
+           patient_key = EXCLUDED.patient_key, accession_key = EXCLUDED.accession_key,
+           exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload
+         WHERE reports.payload IS DISTINCT FROM EXCLUDED.payload
+         RETURNING 1`,
+        [report.reportId, report.studyInstanceUid ?? null, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(report)],
+      );
+    },
+
+    async getScan(uid: string): Promise<Scan | undefined> {
+      return (await payloads<Scan>('SELECT payload FROM studies WHERE study_instance_uid = $1', [uid]))[0];
+    },
+
+    async getReport(id: string): Promise<Report | undefined> {
+      return (await payloads<Report>('SELECT payload FROM reports WHERE report_id = $1', [id]))[0];
+    },
+
+    findScanCandidates: (q) => candidates<Scan>('studies', 'study_instance_uid', q),
+    findReportCandidates: (q) => candidates<Report>('reports', 'report_id', q),
+
+    async putLink(link: Link): Promise<boolean> {
+      return changed(
+        `INSERT INTO links (study_instance_uid, report_id, payload) VALUES ($1, $2, $3::jsonb)
+         ON CONFLICT (study_instance_uid, report_id) DO UPDATE SET payload = EXCLUDED.payload
+         WHERE links.payload IS DISTINCT FROM EXCLUDED.payload
+         RETURNING 1`,
+        [link.studyInstanceUid, link.reportId, JSON.stringify(link)],
+      );
+    },
+
+    listLinks(q: SubjectQuery = {}): Promise<Link[]> {
+      const params: unknown[] = [];
+      return payloads<Link>(`SELECT payload FROM links ${subjectWhere(q, params)} ORDER BY study_instance_uid COLLATE "C", report_id COLLATE "C"`, params);
+    },
+
+    async putCorrection(c: Correction): Promise<boolean> {
+      return changed(
+        `INSERT INTO corrections (id, study_instance_uid, report_id, payload) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (id) DO NOTHING RETURNING 1`,
+        [c.id, c.studyInstanceUid ?? null, c.reportId ?? null, JSON.stringify(c)],
+      );
+    },
+
+    listCorrections(q: SubjectQuery = {}): Promise<Correction[]> {
+      const params: unknown[] = [];
+      return payloads<Correction>(`SELECT payload FROM corrections ${subjectWhere(q, params)} ORDER BY id COLLATE "C"`, params);
+    },
+
+    async appendAudit(e: AuditEntry): Promise<number> {
+      const { rows } = await client.query<{ seq: string | number }>(
+        `INSERT INTO audit_log (at, correction_id, study_instance_uid, report_id, action, actor, payload)
+         VALUES ($1::timestamptz, $2, $3, $4, $5, $6, $7::jsonb) RETURNING seq`,
+        [e.at, e.correctionId ?? null, e.studyInstanceUid ?? null, e.reportId ?? null, e.action, e.actor, JSON.stringify(e)],
+      );
+      return Number(rows[0]?.seq);
+    },
+
+    async listAudit(q: AuditQuery = {}): Promise<AuditRecord[]> {
+      const params: unknown[] = [];
+      const where: string[] = [];
+      if (q.correctionId !== undefined) where.push(`a.correction_id = $${params.push(q.correctionId)}`);
+      for (const [col, v] of [['study_instance_uid', q.studyInstanceUid], ['report_id', q.reportId]] as const) {
+        if (v === undefined) continue;
+        const p = `$${params.push(v)}`;
+        where.push(`(a.${col} = ${p} OR a.correction_id IN (SELECT id FROM corrections WHERE ${col} = ${p}))`);
+      }
+      const { rows } = await client.query<{ seq: string | number; payload: AuditEntry }>(
+        `SELECT a.seq, a.payload FROM audit_log a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq`,
+        params,
+      );
+      return rows.map((r) => ({ ...r.payload, seq: Number(r.seq) }));
+    },
+
+    async putReviewItem(item: ReviewItem): Promise<boolean> {
+      return changed(
+        `INSERT INTO review_items (subject_key, study_instance_uid, report_id, status, payload)
+         VALUES ($1, $2, $3, $4, $5::jsonb)
+         ON CONFLICT (subject_key) DO UPDATE SET status = EXCLUDED.status, payload = EXCLUDED.payload
+         WHERE review_items.payload IS DISTINCT FROM EXCLUDED.payload
+         RETURNING 1`,
+        [reviewKey(item), item.studyInstanceUid ?? null, item.reportId ?? null, item.status, JSON.stringify(item)],
+      );
+    },
+
+    listReviewItems(q: ReviewQuery = {}): Promise<ReviewItem[]> {
+      const params: unknown[] = [];
+      return payloads<ReviewItem>(`SELECT payload FROM review_items ${subjectWhere(q, params)} ORDER BY subject_key COLLATE "C"`, params);
+    },
+
+    async recordInbound(m: InboundMessage): Promise<{ duplicate: boolean }> {
+      const stored = await changed(
+        `INSERT INTO inbound_messages (source, control_id, received_at, payload) VALUES ($1, $2, $3::timestamptz, $4)
+         ON CONFLICT (source, control_id) DO NOTHING RETURNING 1`,
+        [m.source, m.controlId, m.receivedAt, m.payload],
+      );
+      return { duplicate: !stored };
+    },
+
+    close: () => client.close(),
+  };
+}
