@@ -10,7 +10,8 @@ export const RECONCILE_USAGE = `Usage: acclink reconcile --out DIR [--dicom PATH
 Reads DICOM Part 10 files (any names, nested folders), HL7 v2 ORU^R01 / ORM^O01 / OMI^O23 files and FHIR
 R4 ImagingStudy / DiagnosticReport / ServiceRequest (ndjson or Bundle), links every study to its report,
 and writes to DIR: links.jsonl, corrections.jsonl, review.jsonl, unlinked.jsonl, errors.jsonl,
-summary.json and outbound/ (the HL7 and FHIR PATCH messages that would be sent; nothing is sent).
+summary.json and outbound/ (the HL7 and FHIR PATCH messages that would be sent; nothing is sent); with
+--standardize also header-review.jsonl and headers.jsonl.
 
 Options:
   --dicom PATH     DICOM file or folder of files, nested folders included (repeatable)

@@ -40,8 +40,9 @@ function studyUpdates(corrections: readonly Correction[], ctx: OutboundContext, 
       const id = list.map((c) => c.id).sort()[0] ?? uid;
       plan.messages.push({ correctionId: id, destination: Destination.Pacs, messageType: 'DICOM attribute update', fileName: `${id}.json`, body: `${JSON.stringify(update, null, 2)}\n`, target: uid });
     } catch (e) {
+      // A value the attribute's VR does not allow: listed for a person, never sent half-valid.
       if (!isAcclinkError(e)) throw e;
-      for (const c of list) plan.skipped.push({ correctionId: c.id, destination: Destination.Pacs, reason: 'record-not-found' });
+      for (const c of list) plan.skipped.push({ correctionId: c.id, destination: Destination.Pacs, reason: 'invalid-value' });
     }
   }
 }

@@ -61,7 +61,7 @@ function controlId(c: Correction): string {
 export interface SkippedDelivery {
   correctionId: string;
   destination: Destination;
-  reason: 'record-not-found' | 'fhir-resource-changed';
+  reason: 'record-not-found' | 'fhir-resource-changed' | 'invalid-value';
 }
 
 export interface OutboundPlan {

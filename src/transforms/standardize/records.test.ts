@@ -33,3 +33,23 @@ describe('fillFromLinkedReports', () => {
     expect(fillFromLinkedReports([empty], [{ studyInstanceUid: '1.4', reportId: 'R4', probability: 0.8 }], [r], standards, { ...opts, minProbability: 0.97 })).toEqual([]);
   });
 });
+
+describe('standardization never overrides the other fields', () => {
+  it('sends an exact CT synonym on an MR study to review instead of changing it', () => {
+    const out = standardizeRecords([scan('1.9', { desc: 'Chest CT', modality: 'MR' })], [], standards, opts);
+    expect(out.corrections.filter((c) => c.field === 'StudyDescription')).toEqual([]);
+    expect(out.review).toContainEqual(expect.objectContaining({ studyInstanceUid: '1.9', field: 'studyDescription', status: 'review' }));
+  });
+});
+
+describe('one value per field', () => {
+  it('lets the patient consensus win over reformatting the same field', () => {
+    const p = { pid: 'P77', dob: '1960-02-03' };
+    const scans = [scan('2.1', { ...p, family: 'Sato', given: 'Olag' }), scan('2.2', { ...p, family: 'SATO', given: 'OLGA', when: '2026-03-02T10:00:00' })];
+    const reports = [report('R21', { ...p, family: 'Sato', given: 'Olga' }), report('R22', { ...p, family: 'SATO', given: 'OLGA' })];
+    const out = standardizeRecords(scans, reports, standards, opts);
+    const names = out.corrections.filter((c) => c.studyInstanceUid === '2.1' && c.field === 'PatientName');
+    expect(names).toHaveLength(1);
+    expect(names[0]?.reason).toBe('patient-consensus');
+  });
+});

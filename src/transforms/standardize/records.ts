@@ -167,5 +167,13 @@ export function standardizeRecords(
     out.headers.push(headerRecord(scan, fields));
   }
   consensusCorrections(scans, reports, out);
+  // One value per field and record: the patient's consensus (a real correction) wins over the profile's
+  // reformatting of the same field, which would otherwise send the PACS two values for one attribute.
+  const byConsensus = new Set(out.corrections.filter((c) => c.reason === StandardizationReason.PatientConsensus).map(fieldKey));
+  out.corrections = out.corrections.filter((c) => c.reason === StandardizationReason.PatientConsensus || !byConsensus.has(fieldKey(c)));
   return out;
+}
+
+function fieldKey(c: Correction): string {
+  return `${c.target}|${c.studyInstanceUid ?? c.reportId ?? ''}|${c.field}`;
 }

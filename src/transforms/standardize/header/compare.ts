@@ -247,7 +247,11 @@ function rank(standards: CompiledStandards, cf: CompiledField, value: string, kn
   const applicable = (when: Conditions | undefined): boolean => when === undefined || allHold(when, known) === true;
   const bySynonym = (cf.bySynonymKey.get(key) ?? []).filter((s) => applicable(s.when));
   if (bySynonym.length > 0) {
-    const ranked = bySynonym.map((s) => ({ entry: s.entry.entry.entry, score: 1, via: trimmed }));
+    // An exact synonym still has to fit the other fields: "Chest CT" on an MR study is for a person.
+    const ranked = bySynonym.map((s) => ({
+      entry: s.entry.entry.entry, via: trimmed,
+      score: conflicts(standards, cf, s.entry.entry, known) ? cf.accept - CONFLICT_GAP : 1,
+    }));
     return finish(ranked, 'synonym');
   }
   const input = withContext(analyze(trimmed, cf.analyzer), cf, known, standards.terms);
