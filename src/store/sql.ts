@@ -102,7 +102,14 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
 
   return {
     async migrate(): Promise<void> {
-      if (schema !== undefined) await client.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      // CREATE SCHEMA IF NOT EXISTS is not safe against itself in PostgreSQL (a concurrent twin fails on
+      // pg_namespace's unique index), so it runs under the same advisory lock as the migrations.
+      if (schema !== undefined) {
+        await client.transaction(async (tx) => {
+          await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
+          await tx.exec(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+        });
+      }
       for (const m of await loadMigrations()) {
         await client.transaction(async (tx) => {
           await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATE_LOCK]);
