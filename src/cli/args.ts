@@ -33,3 +33,19 @@ export async function assertOutputFolder(out: string, flag = '--out'): Promise<v
   const st = await stat(out).catch(() => undefined);
   if (st && !st.isDirectory()) throw new AcclinkError(ErrorCode.Usage, `${flag} ${out} exists and is not a folder`);
 }
+
+/** The input options of commands that read an archive: DICOM, HL7 and FHIR paths, each repeatable. */
+export const INPUT_OPTIONS = {
+  dicom: { type: 'string', multiple: true },
+  hl7: { type: 'string', multiple: true },
+  fhir: { type: 'string', multiple: true },
+} as const satisfies Options;
+
+/** The input paths given, or a usage error when there are none. */
+export function inputPaths(values: Record<string, unknown>, usage: string): { dicom: string[]; hl7: string[]; fhir: string[] } {
+  const paths = { dicom: strings(values.dicom), hl7: strings(values.hl7), fhir: strings(values.fhir) };
+  if (paths.dicom.length + paths.hl7.length + paths.fhir.length === 0) {
+    throw new AcclinkError(ErrorCode.Usage, `give at least one of --dicom, --hl7, --fhir\n\n${usage}`);
+  }
+  return paths;
+}

@@ -4,7 +4,7 @@ import { evidencePathFor, htmlPathFor, runLearnMappings } from '../app/learn-map
 import type { LearnRun } from '../app/learn-mappings.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { proposalSummary, reviewCount } from '../transforms/standardize/learn/index.ts';
-import { parse, strings } from './args.ts';
+import { parse, INPUT_OPTIONS, inputPaths } from './args.ts';
 import { table, terminalProgress } from './progress.ts';
 
 /** Help of `acclink mappings`. */
@@ -63,9 +63,7 @@ export function formatLearnSummary(run: LearnRun): string {
 
 async function learnCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    dicom: { type: 'string', multiple: true },
-    hl7: { type: 'string', multiple: true },
-    fhir: { type: 'string', multiple: true },
+    ...INPUT_OPTIONS,
     out: { type: 'string' },
     config: { type: 'string' },
     quiet: { type: 'boolean' },
@@ -76,10 +74,7 @@ async function learnCommand(argv: string[]): Promise<number> {
   }
   const out = typeof values.out === 'string' ? values.out : undefined;
   if (!out) throw new AcclinkError(ErrorCode.Usage, `--out is required\n\n${LEARN_USAGE}`);
-  const paths = { dicom: strings(values.dicom), hl7: strings(values.hl7), fhir: strings(values.fhir) };
-  if (paths.dicom.length + paths.hl7.length + paths.fhir.length === 0) {
-    throw new AcclinkError(ErrorCode.Usage, `give at least one of --dicom, --hl7, --fhir\n\n${LEARN_USAGE}`);
-  }
+  const paths = inputPaths(values, LEARN_USAGE);
   for (const [flag, list] of Object.entries(paths)) {
     for (const p of list) {
       if (!(await stat(p).then(() => true, () => false))) throw new AcclinkError(ErrorCode.Usage, `--${flag} ${p} does not exist`);

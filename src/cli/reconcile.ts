@@ -2,7 +2,7 @@
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { runReconcile } from '../app/reconcile-batch.ts';
 import { formatSummary } from '../app/summary.ts';
-import { parse, strings } from './args.ts';
+import { parse, INPUT_OPTIONS, inputPaths } from './args.ts';
 import { terminalProgress } from './progress.ts';
 
 export const RECONCILE_USAGE = `Usage: acclink reconcile --out DIR [--dicom PATH]... [--hl7 PATH]... [--fhir PATH]... [options]
@@ -30,9 +30,7 @@ Options:
 
 export async function reconcileCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    dicom: { type: 'string', multiple: true },
-    hl7: { type: 'string', multiple: true },
-    fhir: { type: 'string', multiple: true },
+    ...INPUT_OPTIONS,
     out: { type: 'string' },
     config: { type: 'string' },
     learn: { type: 'boolean' },
@@ -45,10 +43,7 @@ export async function reconcileCommand(argv: string[]): Promise<number> {
   }
   const out = typeof values.out === 'string' ? values.out : undefined;
   if (!out) throw new AcclinkError(ErrorCode.Usage, `--out is required\n\n${RECONCILE_USAGE}`);
-  const paths = { dicom: strings(values.dicom), hl7: strings(values.hl7), fhir: strings(values.fhir) };
-  if (paths.dicom.length + paths.hl7.length + paths.fhir.length === 0) {
-    throw new AcclinkError(ErrorCode.Usage, `give at least one of --dicom, --hl7, --fhir\n\n${RECONCILE_USAGE}`);
-  }
+  const paths = inputPaths(values, RECONCILE_USAGE);
   const quiet = values.quiet === true;
   const run = await runReconcile({
     paths, out, learn: values.learn === true, progress: terminalProgress({ quiet }),

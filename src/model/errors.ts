@@ -21,6 +21,11 @@ export const ErrorCode = {
   FhirMissingField: 'FHIR_MISSING_FIELD',
   // Files
   FileUnreadable: 'FILE_UNREADABLE',
+  // MLLP transport (channels/mllp): the peer's ACK or the connection failed
+  MllpTimeout: 'MLLP_TIMEOUT',
+  MllpConnection: 'MLLP_CONNECTION',
+  MllpClosed: 'MLLP_CLOSED',
+  MllpBadAck: 'MLLP_BAD_ACK',
   // Configuration and usage
   ConfigInvalid: 'CONFIG_INVALID',
   MappingInvalid: 'MAPPING_INVALID',

@@ -9,27 +9,28 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Hl7Message } from '../../transforms/hl7/message.ts';
 import { encodeFrame, MllpFrameDecoder } from './framing.ts';
+import { AcclinkError, ErrorCode } from '../../model/errors.ts';
 
 /** Stable codes of {@link MllpError}: match on these, never on the message text. */
+/** The MLLP client's error codes: a subset of the core's ErrorCode, so callers match on one vocabulary. */
 export const MllpErrorCode = {
   /** No ACK (or no connection) within `timeoutMs`. */
-  Timeout: 'MLLP_TIMEOUT',
+  Timeout: ErrorCode.MllpTimeout,
   /** TCP/TLS connection failed or broke. */
-  Connection: 'MLLP_CONNECTION',
+  Connection: ErrorCode.MllpConnection,
   /** The peer closed the connection before acknowledging. */
-  Closed: 'MLLP_CLOSED',
+  Closed: ErrorCode.MllpClosed,
   /** The reply is not an ACK with MSA, or acknowledges another control id. */
-  BadAck: 'MLLP_BAD_ACK',
+  BadAck: ErrorCode.MllpBadAck,
 } as const;
 export type MllpErrorCode = (typeof MllpErrorCode)[keyof typeof MllpErrorCode];
 
-/** Error of the MLLP client, with a stable `code`. */
-export class MllpError extends Error {
-  readonly code: MllpErrorCode;
+/** Error of the MLLP client: an AcclinkError with one of the MLLP codes. */
+export class MllpError extends AcclinkError {
+  declare readonly code: MllpErrorCode;
   constructor(code: MllpErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options);
     this.name = 'MllpError';
-    this.code = code;
   }
 }
 

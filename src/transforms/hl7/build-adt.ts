@@ -9,23 +9,11 @@ import { AcclinkError, ErrorCode } from '../../model/errors.ts';
 import type { PatientIdentity } from '../../model/types.ts';
 import { esc, pid, segment } from './encode.ts';
 import { toHl7Ts } from './values.ts';
-import { assembleMessage, checkMessageOptions } from './build.ts';
+import { assembleMessage, checkMessageOptions, type MessageHeaderOptions } from './build.ts';
 import { normalizePatientId } from '../../linker/features.ts';
 
-/** Message header values and dialect, all injected so that building is deterministic. */
-export interface PatientUpdateOptions {
-  /** MSH-12. `2.3.1` also writes EVN-1 (event type code, required there; kept only for compatibility in 2.5.1). */
-  version: '2.5.1' | '2.3.1';
-  /** MSH-10. */
-  controlId: string;
-  /** MSH-7 and EVN-2 (recorded date/time), an HL7 TS such as `20240305120000+0100`. */
-  timestamp: string;
-  sendingApplication: string;
-  sendingFacility: string;
-  receivingApplication: string;
-  receivingFacility: string;
-  /** MSH-11 processing id; default `P`. */
-  processingId?: 'P' | 'T' | 'D';
+/** MSH values (shared with every builder) plus the A08's own choices, all injected so that building is deterministic. */
+export interface PatientUpdateOptions extends MessageHeaderOptions {
   /**
    * PV1-2 patient class. The update is about the person, not a visit, so PV1 is minimal: default `N`
    * (not applicable) in 2.5.1 and `U` (unknown) in 2.3.1, whose table 0004 has no `N`.
