@@ -7,6 +7,7 @@ import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { demoCommand } from './demo.ts';
 import { labelReportCommand } from './label-report.ts';
 import { mappingsCommand } from './mappings.ts';
+import { serveCommand } from './serve.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
 
@@ -21,6 +22,8 @@ Commands:
   demo        Generate a sample hospital, reconcile it, and print the summary and accuracy
   label-report  Read report text: sections, findings (positive/negative/uncertain) and the exam described
   mappings    "mappings learn": propose standardization data from a site's own archive (YAML + HTML report)
+  serve       The engine (first slice): an MLLP listener, stored ORUs linked as they arrive, corrections
+              delivered over MLLP; embedded defaults (PGlite), no servers needed
 
 Run "acclink <command> --help" for a command's options.`;
 
@@ -30,6 +33,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   demo: demoCommand,
   'label-report': labelReportCommand,
   mappings: mappingsCommand,
+  serve: (argv) => serveCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
