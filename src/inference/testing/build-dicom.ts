@@ -8,6 +8,8 @@
  */
 
 /** One element: tag as `0xGGGGEEEE`, VR, and its value (text, numbers for US, or raw bytes). */
+import { concat } from '../../transforms/dicom/part10-fixture.ts';
+
 export interface FixtureElement {
   tag: number;
   vr: string;
@@ -48,16 +50,6 @@ function encodeElement(el: FixtureElement, littleEndian: boolean): Uint8Array {
   const out = new Uint8Array(head.length + value.length);
   out.set(head);
   out.set(value, head.length);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -23,7 +23,8 @@ export interface FixtureElement {
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const UNDEFINED = 0xffffffff;
 
-function concat(parts: Uint8Array[]): Uint8Array {
+/** The parts' bytes back to back. */
+export function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
