@@ -102,12 +102,35 @@ export interface ReviewCandidate {
 }
 
 /** Something a person must decide. */
+/** Where a review item stands: waiting for a person, put off by one, or decided. Absent means open. */
+export const ReviewState = { Open: 'open', Deferred: 'deferred', Resolved: 'resolved' } as const;
+export type ReviewState = (typeof ReviewState)[keyof typeof ReviewState];
+
+/** What a person (or the engine, when new records settled it) decided about a review item. */
+export interface ReviewResolution {
+  /** `linked` (to `chosen`), `none` (no candidate fits), `deferred`, or `superseded` (decided automatically later). */
+  action: 'linked' | 'none' | 'deferred' | 'superseded';
+  /** User name, or `acclink` for the engine. */
+  by: string;
+  /** ISO 8601 instant. */
+  at: string;
+  /** The chosen candidate's id, for `linked`. */
+  chosen?: string;
+  /** For `none`: whether the accession is marked INCONCLUSIVE or left as it is. */
+  mark?: 'inconclusive' | 'leave';
+}
+
 export interface ReviewItem {
   studyInstanceUid?: StudyInstanceUid;
   reportId?: string;
   reason: string;
   status: LinkStatus;
   candidates: ReviewCandidate[];
+  /** Absent: open. */
+  state?: ReviewState;
+  resolution?: ReviewResolution;
+  /** When the item was first opened (ISO 8601), for ranking by age. */
+  openedAt?: string;
 }
 
 /** A study or report with no counterpart. */

@@ -4,7 +4,8 @@
  *
  * Every time stamp is passed in by the caller (`at`, `receivedAt`), so that adapters never read a clock.
  */
-import type { Correction, Link, LinkStatus, ReviewItem } from './link.ts';
+import type { Correction, Link, LinkStatus, ReviewItem, ReviewState } from './link.ts';
+import type { DeliveryResult } from './sink.ts';
 import type { Report, Scan, StudyInstanceUid } from './types.ts';
 
 /**
@@ -59,6 +60,12 @@ export interface AuditQuery {
   correctionId?: string;
   studyInstanceUid?: StudyInstanceUid;
   reportId?: string;
+  /** Only entries with one of these actions. */
+  actions?: string[];
+  /** Only entries after this `seq` (for paging forwards). */
+  afterSeq?: number;
+  /** At most this many entries (the first ones in append order). */
+  limit?: number;
 }
 
 /** Filters for links and corrections, combined with AND. */
@@ -70,6 +77,22 @@ export interface SubjectQuery {
 /** Review-item filters, combined with AND. */
 export interface ReviewQuery extends SubjectQuery {
   status?: LinkStatus;
+  /** Items in this state (an item without a state is open). */
+  state?: ReviewState;
+}
+
+/**
+ * A unit of work that must happen even if the process dies before its queue job runs (a transactional
+ * outbox): written before the job is enqueued, removed by the worker once the job's effect is stored.
+ * On start the engine re-enqueues every pending entry (queue de-duplication makes that harmless).
+ */
+export interface PendingJob {
+  /** Queue name, e.g. `link` or `deliver:ris`. */
+  queue: string;
+  /** The job id used for de-duplication. */
+  jobId: string;
+  /** The job data (ids only). */
+  data: unknown;
 }
 
 /** A received message, e.g. one HL7 v2 message read from MLLP. */
@@ -128,6 +151,22 @@ export interface Store {
 
   /** Record a received message unless (source, controlId) was already recorded. */
   recordInbound(message: InboundMessage): Promise<{ duplicate: boolean }>;
+
+  /** Remember a job that must run (see {@link PendingJob}). Idempotent per (queue, jobId). */
+  addPending(job: PendingJob): Promise<void>;
+  /** Forget a pending job once its effect is stored. No-op when absent. */
+  removePending(queue: string, jobId: string): Promise<void>;
+  /** Every pending job, oldest first. */
+  listPending(): Promise<PendingJob[]>;
+
+  /** Record that a delivery key (see `deliveryKey`) was accepted by its peer. First result wins. */
+  recordDelivery(key: string, result: DeliveryResult, at: string): Promise<void>;
+  /** The result that delivered a key, if any. */
+  getDelivery(key: string): Promise<DeliveryResult | undefined>;
+
+  /** A named position of a poller (FHIR `_lastUpdated`, Orthanc `/changes` seq). */
+  getCheckpoint(name: string): Promise<string | undefined>;
+  putCheckpoint(name: string, value: string): Promise<void>;
 
   /** Release connections. The store must not be used afterwards. */
   close(): Promise<void>;

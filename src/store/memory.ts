@@ -5,8 +5,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Correction, Link, ReviewItem } from '../model/link.ts';
 import type {
-  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, ReviewQuery, Store, SubjectQuery,
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, PendingJob, ReviewQuery, Store, SubjectQuery,
 } from '../model/store.ts';
+import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { normalizeQuery, reportKeys, reviewKey, scanKeys, toJson } from './keys.ts';
 import type { RecordKeys } from './keys.ts';
@@ -47,6 +48,9 @@ export function createMemoryStore(): Store {
   const review = new Map<string, ReviewItem>();
   const audit: AuditRecord[] = [];
   const inbound = new Map<string, InboundMessage>();
+  const pending = new Map<string, PendingJob>();
+  const deliveries = new Map<string, DeliveryResult>();
+  const checkpoints = new Map<string, string>();
 
   const candidates = <T>(rows: Map<string, Row<T>>, q: CandidateQuery): T[] => {
     normalizeQuery(q); // validate even when empty
@@ -57,7 +61,9 @@ export function createMemoryStore(): Store {
     const c = e.correctionId === undefined ? undefined : corrections.get(e.correctionId);
     return (q.correctionId === undefined || e.correctionId === q.correctionId)
       && (q.studyInstanceUid === undefined || e.studyInstanceUid === q.studyInstanceUid || c?.studyInstanceUid === q.studyInstanceUid)
-      && (q.reportId === undefined || e.reportId === q.reportId || c?.reportId === q.reportId);
+      && (q.reportId === undefined || e.reportId === q.reportId || c?.reportId === q.reportId)
+      && (q.actions === undefined || q.actions.includes(e.action))
+      && (q.afterSeq === undefined || e.seq > q.afterSeq);
   };
 
   return {
@@ -99,17 +105,41 @@ export function createMemoryStore(): Store {
       audit.push({ ...toJson(entry), seq });
       return Promise.resolve(seq);
     },
-    listAudit: (q: AuditQuery = {}) => Promise.resolve(audit.filter((e) => auditOk(q, e)).map((e) => toJson(e))),
+    listAudit: (q: AuditQuery = {}) => Promise.resolve(audit.filter((e) => auditOk(q, e)).slice(0, q.limit).map((e) => toJson(e))),
 
     putReviewItem: (item) => Promise.resolve().then(() => upsert(review, reviewKey(item), toJson(item))),
     listReviewItems: (q: ReviewQuery = {}) =>
-      Promise.resolve(sortedValues(review, (r) => subjectOk(q, r) && (q.status === undefined || r.status === q.status))),
+      Promise.resolve(sortedValues(review, (r) => subjectOk(q, r) && (q.status === undefined || r.status === q.status)
+        && (q.state === undefined || (r.state ?? 'open') === q.state))),
 
     recordInbound(m: InboundMessage): Promise<{ duplicate: boolean }> {
       const key = `${m.source}\u0000${m.controlId}`;
       if (inbound.has(key)) return Promise.resolve({ duplicate: true });
       inbound.set(key, toJson(m));
       return Promise.resolve({ duplicate: false });
+    },
+
+    addPending(job: PendingJob): Promise<void> {
+      const key = `${job.queue}\u0000${job.jobId}`;
+      if (!pending.has(key)) pending.set(key, toJson(job));
+      return Promise.resolve();
+    },
+    removePending(queue: string, jobId: string): Promise<void> {
+      pending.delete(`${queue}\u0000${jobId}`);
+      return Promise.resolve();
+    },
+    listPending: () => Promise.resolve([...pending.values()].map((j) => toJson(j))),
+
+    recordDelivery(key: string, result: DeliveryResult): Promise<void> {
+      if (!deliveries.has(key)) deliveries.set(key, toJson(result));
+      return Promise.resolve();
+    },
+    getDelivery: (key) => Promise.resolve(deliveries.has(key) ? toJson(deliveries.get(key)) : undefined),
+
+    getCheckpoint: (name) => Promise.resolve(checkpoints.get(name)),
+    putCheckpoint(name: string, value: string): Promise<void> {
+      checkpoints.set(name, value);
+      return Promise.resolve();
     },
 
     close: () => Promise.resolve(),

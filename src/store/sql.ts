@@ -7,8 +7,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import type { Correction, Link, ReviewItem } from '../model/link.ts';
 import type {
-  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, ReviewQuery, Store, SubjectQuery,
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, PendingJob, ReviewQuery, Store, SubjectQuery,
 } from '../model/store.ts';
+import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { normalizeQuery, reportKeys, reviewKey, scanKeys } from './keys.ts';
 
@@ -89,8 +90,9 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
     return payloads<T>(`SELECT payload FROM ${table} WHERE ${where.join(' AND ')} ORDER BY ${order} COLLATE "C"`, params);
   };
 
-  const subjectWhere = (q: SubjectQuery & { status?: string }, params: unknown[]): string => {
+  const subjectWhere = (q: SubjectQuery & { status?: string; state?: string }, params: unknown[]): string => {
     const where: string[] = [];
+    if (q.state !== undefined) where.push(`state = $${params.push(q.state)}`);
     if (q.studyInstanceUid !== undefined) where.push(`study_instance_uid = $${params.push(q.studyInstanceUid)}`);
     if (q.reportId !== undefined) where.push(`report_id = $${params.push(q.reportId)}`);
     if (q.status !== undefined) where.push(`status = $${params.push(q.status)}`);
@@ -206,8 +208,11 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
         const p = `$${params.push(v)}`;
         where.push(`(a.${col} = ${p} OR a.correction_id IN (SELECT id FROM corrections WHERE ${col} = ${p}))`);
       }
+      if (q.actions !== undefined) where.push(`a.action = ANY($${params.push(q.actions)}::text[])`);
+      if (q.afterSeq !== undefined) where.push(`a.seq > $${params.push(q.afterSeq)}`);
+      const limit = q.limit === undefined ? '' : ` LIMIT $${params.push(q.limit)}`;
       const { rows } = await client.query<{ seq: string | number; payload: AuditEntry }>(
-        `SELECT a.seq, a.payload FROM audit_log a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq`,
+        `SELECT a.seq, a.payload FROM audit_log a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq${limit}`,
         params,
       );
       return rows.map((r) => ({ ...r.payload, seq: Number(r.seq) }));
@@ -215,12 +220,12 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
 
     async putReviewItem(item: ReviewItem): Promise<boolean> {
       return changed(
-        `INSERT INTO review_items (subject_key, study_instance_uid, report_id, status, payload)
-         VALUES ($1, $2, $3, $4, $5::jsonb)
-         ON CONFLICT (subject_key) DO UPDATE SET status = EXCLUDED.status, payload = EXCLUDED.payload
+        `INSERT INTO review_items (subject_key, study_instance_uid, report_id, status, state, payload)
+         VALUES ($1, $2, $3, $4, $5, $6::jsonb)
+         ON CONFLICT (subject_key) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state, payload = EXCLUDED.payload
          WHERE review_items.payload IS DISTINCT FROM EXCLUDED.payload
          RETURNING 1`,
-        [reviewKey(item), item.studyInstanceUid ?? null, item.reportId ?? null, item.status, JSON.stringify(item)],
+        [reviewKey(item), item.studyInstanceUid ?? null, item.reportId ?? null, item.status, item.state ?? 'open', JSON.stringify(item)],
       );
     },
 
@@ -236,6 +241,37 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
         [m.source, m.controlId, m.receivedAt, m.payload],
       );
       return { duplicate: !stored };
+    },
+
+    async addPending(job: PendingJob): Promise<void> {
+      await client.query(
+        'INSERT INTO pending_jobs (queue, job_id, payload) VALUES ($1, $2, $3::jsonb) ON CONFLICT (queue, job_id) DO NOTHING',
+        [job.queue, job.jobId, JSON.stringify(job)],
+      );
+    },
+    async removePending(queue: string, jobId: string): Promise<void> {
+      await client.query('DELETE FROM pending_jobs WHERE queue = $1 AND job_id = $2', [queue, jobId]);
+    },
+    listPending: () => payloads<PendingJob>('SELECT payload FROM pending_jobs ORDER BY seq', []),
+
+    async recordDelivery(key: string, result: DeliveryResult, at: string): Promise<void> {
+      await client.query(
+        'INSERT INTO deliveries (delivery_key, at, payload) VALUES ($1, $2::timestamptz, $3::jsonb) ON CONFLICT (delivery_key) DO NOTHING',
+        [key, at, JSON.stringify(result)],
+      );
+    },
+    async getDelivery(key: string): Promise<DeliveryResult | undefined> {
+      return (await payloads<DeliveryResult>('SELECT payload FROM deliveries WHERE delivery_key = $1', [key]))[0];
+    },
+
+    async getCheckpoint(name: string): Promise<string | undefined> {
+      return (await client.query<{ value: string }>('SELECT value FROM checkpoints WHERE name = $1', [name])).rows[0]?.value;
+    },
+    async putCheckpoint(name: string, value: string): Promise<void> {
+      await client.query(
+        'INSERT INTO checkpoints (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value',
+        [name, value],
+      );
     },
 
     close: () => client.close(),

@@ -10,8 +10,42 @@ import { buildProcedureUpdate, buildReportCorrection, type Hl7BuildOptions } fro
 import { buildAccessionPatchRequest } from './fhir/patch.ts';
 import { isAcclinkError } from '../model/errors.ts';
 
-export const Destination = { Pacs: 'pacs', Ris: 'ris', Fhir: 'fhir' } as const;
+/**
+ * Where a correction goes: the PACS and RIS over HL7 v2, a FHIR server as a JSON Patch, and the image
+ * archive itself (a DICOM attribute change through the archive's API, e.g. Orthanc REST).
+ */
+export const Destination = { Pacs: 'pacs', Ris: 'ris', Fhir: 'fhir', Archive: 'archive' } as const;
 export type Destination = (typeof Destination)[keyof typeof Destination];
+
+/** `messageType` of an {@link ArchiveUpdate} message. */
+export const ARCHIVE_MESSAGE_TYPE = 'DICOM modify';
+
+/**
+ * Body (JSON) of an `archive` message: one attribute of one study to change in the image archive, with
+ * the value it must still hold, so the sink refuses to overwrite a change made meanwhile.
+ * @see DICOM PS3.3 C.12.1.1.9 "Original Attributes Sequence" (where the old value is kept)
+ */
+export interface ArchiveUpdate {
+  studyInstanceUid: string;
+  /** DICOM keyword of the attribute. */
+  attribute: 'AccessionNumber';
+  /** The value the archive should hold now (null: empty or absent). */
+  from: string | null;
+  to: string;
+}
+
+/**
+ * Body (JSON) of a `fhir` message planned by the streaming engine: the accession change to make on one
+ * resource. The sink re-reads the resource and builds the guarded JSON Patch from what it reads
+ * (see `buildAccessionPatchRequest`), so a change made meanwhile is never overwritten.
+ * @see https://hl7.org/fhir/R4/http.html#patch
+ */
+export interface FhirAccessionUpdate {
+  /** `ImagingStudy/<id>`, `DiagnosticReport/<id>` or `ServiceRequest/<id>`. */
+  target: string;
+  from: string | null;
+  to: string;
+}
 
 export interface OutboundMessage {
   correctionId: string;

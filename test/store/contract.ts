@@ -195,6 +195,54 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.recordInbound({ ...m, controlId: 'MSG0002' })).toEqual({ duplicate: false });
     });
 
+    it('filters review items by state; an item without a state is open', async () => {
+      const open: ReviewItem = { reportId: 'R1', reason: 'x', status: 'orphan', candidates: [] };
+      const deferred: ReviewItem = { reportId: 'R2', reason: 'x', status: 'orphan', candidates: [], state: 'deferred', resolution: { action: 'deferred', by: 'ana', at: '2026-03-10T10:00:00Z' } };
+      await s.putReviewItem(open);
+      await s.putReviewItem(deferred);
+      expect(await s.listReviewItems({ state: 'open' })).toEqual([open]);
+      expect(await s.listReviewItems({ state: 'deferred' })).toEqual([deferred]);
+      await s.putReviewItem({ ...deferred, state: 'resolved' });
+      expect(await s.listReviewItems({ state: 'deferred' })).toEqual([]);
+      expect((await s.listReviewItems({ state: 'resolved' })).map((i) => i.reportId)).toEqual(['R2']);
+    });
+
+    it('pages the audit trail by action, seq and limit', async () => {
+      const at = '2026-03-10T10:00:00.000Z';
+      const seqs: number[] = [];
+      for (const action of ['decided', 'planned', 'delivered', 'planned']) seqs.push(await s.appendAudit({ at, action, actor: 'acclink' }));
+      expect((await s.listAudit({ actions: ['planned'] })).map((e) => e.seq)).toEqual([seqs[1], seqs[3]]);
+      expect((await s.listAudit({ afterSeq: seqs[1] })).map((e) => e.action)).toEqual(['delivered', 'planned']);
+      expect((await s.listAudit({ limit: 2 })).map((e) => e.action)).toEqual(['decided', 'planned']);
+      expect(await s.listAudit({ actions: [] })).toEqual([]);
+    });
+
+    it('keeps pending jobs once per (queue, job id) until removed, oldest first', async () => {
+      await s.addPending({ queue: 'link', jobId: 'link:R1', data: { reportId: 'R1' } });
+      await s.addPending({ queue: 'deliver:ris', jobId: 'ris:c1', data: { correctionId: 'c1', destination: 'ris' } });
+      await s.addPending({ queue: 'link', jobId: 'link:R1', data: { reportId: 'R1' } });
+      expect((await s.listPending()).map((j) => j.jobId)).toEqual(['link:R1', 'ris:c1']);
+      await s.removePending('link', 'link:R1');
+      await s.removePending('link', 'absent');
+      expect(await s.listPending()).toEqual([{ queue: 'deliver:ris', jobId: 'ris:c1', data: { correctionId: 'c1', destination: 'ris' } }]);
+    });
+
+    it('records a delivery once: the first result wins', async () => {
+      expect(await s.getDelivery('ris:c1')).toBeUndefined();
+      await s.recordDelivery('ris:c1', { outcome: 'delivered', detail: 'AA', ackCode: 'AA' }, '2026-03-10T10:00:00Z');
+      await s.recordDelivery('ris:c1', { outcome: 'delivered', detail: 'second' }, '2026-03-10T10:01:00Z');
+      expect(await s.getDelivery('ris:c1')).toEqual({ outcome: 'delivered', detail: 'AA', ackCode: 'AA' });
+    });
+
+    it('stores and replaces named checkpoints', async () => {
+      expect(await s.getCheckpoint('orthanc:changes')).toBeUndefined();
+      await s.putCheckpoint('orthanc:changes', '12');
+      await s.putCheckpoint('orthanc:changes', '40');
+      await s.putCheckpoint('fhir:lastUpdated', '2026-03-10T10:00:00Z');
+      expect(await s.getCheckpoint('orthanc:changes')).toBe('40');
+      expect(await s.getCheckpoint('fhir:lastUpdated')).toBe('2026-03-10T10:00:00Z');
+    });
+
     it('returns copies: mutating a result or an input does not change the store', async () => {
       const input = scan('1.2.3');
       await s.putScan(input);

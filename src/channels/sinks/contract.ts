@@ -29,8 +29,18 @@ export interface SinkHarness {
   sink: Sink;
   /** Bodies that reached the far end (sent, not answered from the ledger), in order, accepted or not. */
   received(): readonly string[];
-  /** How the far end answers from now on (default AA). */
+  /**
+   * How the far end answers from now on (default AA). Non-HL7 sinks map the codes onto their protocol:
+   * AA = accepted, AE = a transient failure (e.g. HTTP 503), AR = a permanent rejection (e.g. HTTP 400).
+   */
   answer(code: DeliveryAckCode): void;
+  /**
+   * The message this sink delivers for a correction id, independent of every other id's (default: the
+   * HL7 {@link contractMessage}). Non-HL7 sinks (FHIR, DICOM archive) give their own shape here.
+   */
+  message?: (correctionId: string, destination: Destination) => Promise<OutboundMessage> | OutboundMessage;
+  /** False for sinks whose peer does not answer with HL7 acknowledgement codes (no `ackCode` checks). */
+  hl7Acks?: boolean;
   close(): Promise<void>;
 }
 
@@ -53,21 +63,25 @@ export function sinkContract(name: string, factory: SinkHarnessFactory): void {
       return { h, ledger };
     };
 
+    const msg = (h: SinkHarness, correctionId: string, destination: Destination = 'ris'): Promise<OutboundMessage> =>
+      Promise.resolve(h.message ? h.message(correctionId, destination) : contractMessage(correctionId, destination));
+
     it('delivers an accepted message once and records its key in the ledger', async () => {
       const { h, ledger } = await setup();
-      const m = contractMessage('c0ffee0000000000000000000001');
+      const m = await msg(h, 'c0ffee0000000000000000000001');
       const r = await h.sink.deliver(m);
       expect(r.outcome).toBe('delivered');
-      expect(r.ackCode).toBe('AA');
+      if (h.hl7Acks !== false) expect(r.ackCode).toBe('AA');
       expectNoPhi(r.detail);
-      expect(h.received()).toEqual([m.body]);
+      if (h.hl7Acks !== false) expect(h.received()).toEqual([m.body]);
+      else expect(h.received()).toHaveLength(1);
       expect(await ledger.has(deliveryKey(m))).toBe(true);
       expect(typeof h.sink.name).toBe('string');
     });
 
     it('answers a second delivery of the same correction id from the ledger, without sending', async () => {
       const { h } = await setup();
-      const m = contractMessage('c0ffee0000000000000000000002');
+      const m = await msg(h, 'c0ffee0000000000000000000002');
       expect((await h.sink.deliver(m)).outcome).toBe('delivered');
       const again = await h.sink.deliver({ ...m });
       expect(again.outcome).toBe('delivered');
@@ -75,16 +89,17 @@ export function sinkContract(name: string, factory: SinkHarnessFactory): void {
     });
 
     it('does not send a message whose key is already in the (persistent) ledger', async () => {
-      const m = contractMessage('c0ffee0000000000000000000003');
-      const ledger = createMemoryLedger([[deliveryKey(m), { outcome: 'delivered', detail: 'AA from peer', ackCode: 'AA' }]]);
+      const ledger = createMemoryLedger();
       const { h } = await setup(ledger);
+      const m = await msg(h, 'c0ffee0000000000000000000003');
+      await ledger.add(deliveryKey(m), { outcome: 'delivered', detail: 'accepted by peer' });
       expect((await h.sink.deliver(m)).outcome).toBe('delivered');
       expect(h.received()).toHaveLength(0);
     });
 
     it('sends once when the same correction id is delivered concurrently', async () => {
       const { h } = await setup();
-      const m = contractMessage('c0ffee0000000000000000000004');
+      const m = await msg(h, 'c0ffee0000000000000000000004');
       const results = await Promise.all([h.sink.deliver(m), h.sink.deliver({ ...m }), h.sink.deliver({ ...m })]);
       expect(results.map((r) => r.outcome)).toEqual(['delivered', 'delivered', 'delivered']);
       expect(h.received()).toHaveLength(1);
@@ -92,18 +107,18 @@ export function sinkContract(name: string, factory: SinkHarnessFactory): void {
 
     it('keeps one correction id for two destinations apart', async () => {
       const { h, ledger } = await setup();
-      await h.sink.deliver(contractMessage('c0ffee0000000000000000000005', 'ris'));
-      await h.sink.deliver(contractMessage('c0ffee0000000000000000000005', 'pacs'));
+      await h.sink.deliver(await msg(h, 'c0ffee0000000000000000000005', 'ris'));
+      await h.sink.deliver(await msg(h, 'c0ffee0000000000000000000005', 'pacs'));
       expect(h.received()).toHaveLength(2);
       expect(ledger.entries().map(([k]) => k)).toEqual(['ris:c0ffee0000000000000000000005', 'pacs:c0ffee0000000000000000000005']);
     });
 
     it('AE → retry, not recorded; the next attempt is sent again and delivered', async () => {
       const { h, ledger } = await setup();
-      const m = contractMessage('c0ffee0000000000000000000006');
+      const m = await msg(h, 'c0ffee0000000000000000000006');
       h.answer('AE');
       const first = await h.sink.deliver(m);
-      expect(first).toMatchObject({ outcome: 'retry', ackCode: 'AE' });
+      expect(first).toMatchObject(h.hl7Acks === false ? { outcome: 'retry' } : { outcome: 'retry', ackCode: 'AE' });
       expect(first.detail).not.toBe('');
       expectNoPhi(first.detail);
       expect(await ledger.has(deliveryKey(m))).toBe(false);
@@ -114,10 +129,10 @@ export function sinkContract(name: string, factory: SinkHarnessFactory): void {
 
     it('AR → dead, not recorded', async () => {
       const { h, ledger } = await setup();
-      const m = contractMessage('c0ffee0000000000000000000007');
+      const m = await msg(h, 'c0ffee0000000000000000000007');
       h.answer('AR');
       const r = await h.sink.deliver(m);
-      expect(r).toMatchObject({ outcome: 'dead', ackCode: 'AR' });
+      expect(r).toMatchObject(h.hl7Acks === false ? { outcome: 'dead' } : { outcome: 'dead', ackCode: 'AR' });
       expect(r.detail).not.toBe('');
       expectNoPhi(r.detail);
       expect(await ledger.has(deliveryKey(m))).toBe(false);

@@ -5,6 +5,7 @@
  * @see HL7 v2.5.1 Chapter 2, section 2.9.2 "Original acknowledgment rules" (only AA means accepted)
  */
 import type { DeliveryLedger, DeliveryResult } from '../../model/sink.ts';
+import type { Store } from '../../model/store.ts';
 import { deliveryKey } from '../../model/sink.ts';
 import type { OutboundMessage } from '../../transforms/outbound.ts';
 
@@ -48,5 +49,16 @@ export function idempotent(
     const run = once(key, message).finally(() => inFlight.delete(key));
     inFlight.set(key, run);
     return run;
+  };
+}
+
+/**
+ * The {@link DeliveryLedger} the engine uses: backed by the Store, so that a key delivered before a
+ * restart (or by another worker process) is never sent again.
+ */
+export function createStoreLedger(store: Pick<Store, 'getDelivery' | 'recordDelivery'>, clock: () => Date): DeliveryLedger {
+  return {
+    has: async (id) => (await store.getDelivery(id)) !== undefined,
+    add: (id, result) => store.recordDelivery(id, result, clock().toISOString()),
   };
 }
