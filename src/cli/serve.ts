@@ -91,9 +91,9 @@ export async function serveCommand(argv: string[], hooks: ServeHooks = {}): Prom
     await store.migrate();
     const engine = await startEngine({ store, queue, sinks, mllp: { port, host }, clock: () => new Date() });
     try {
-      write(`acclink serve: MLLP on ${engine.address.address}:${engine.address.port}; store ${data ? `PGlite in ${data}` : 'in memory'}; `
+      write(`acclink serve: MLLP on ${engine.address?.address ?? ""}:${engine.address?.port ?? 0}; store ${data ? `PGlite in ${data}` : 'in memory'}; `
         + `RIS ${sinks.ris.name}, PACS ${sinks.pacs.name}`);
-      hooks.onListening?.(engine.address.port);
+      hooks.onListening?.(engine.address?.port ?? 0);
       await until;
     } finally {
       await engine.stop();

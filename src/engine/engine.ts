@@ -1,32 +1,50 @@
 /**
- * The streaming engine (issue 3), wired: an MLLP listener feeding the ingest stage, a `link` worker and
- * one `deliver:<destination>` worker per sink. Adapters are injected; {@link startEngine} owns only the
- * listener and the workers it starts (the caller closes the store and queue it passed in).
+ * The streaming engine (issue 3), wired: an optional MLLP listener feeding the ingest stage, a `link`
+ * worker and one `deliver:<destination>` worker per sink. Adapters are injected; {@link startEngine}
+ * owns only the listener, the workers and the pending-job sweep it starts (the caller closes the store
+ * and queue it passed in). Without `mllp` it runs workers only (`acclink worker`): workers are stateless,
+ * so several processes can share one Redis and one PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createMllpServer, type MllpServerEvent } from '../channels/mllp/server.ts';
+import { createMllpServer, type MllpServer, type MllpServerEvent, type MllpServerOptions } from '../channels/mllp/server.ts';
 import type { LoadedConfig } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
-import { deliverQueue, type JobQueue, type WorkerHandle } from '../model/queue.ts';
+import type { LinkStatus } from '../model/link.ts';
+import { deliverQueue, type JobQueue, type QueueName, type WorkerHandle } from '../model/queue.ts';
 import type { DeliveryOutcome, Sink } from '../model/sink.ts';
 import type { Store } from '../model/store.ts';
-import type { Scan } from '../model/types.ts';
+import type { Report, Scan } from '../model/types.ts';
+import { DELIVER_ATTEMPTS, DELIVER_BACKOFF_MS } from './commit.ts';
+import type { DecisionDeps } from './decisions.ts';
 import { createDeliverHandler } from './deliver-worker.ts';
-import { createIngestHandler, ingestScan, type IngestOutcome } from './ingest.ts';
+import { createIngestHandler, ingestRecords, type IngestOutcome } from './ingest.ts';
 import { createLinkHandler } from './link-worker.ts';
+
+/** Hooks for metrics; never given message content. */
+export interface EngineObserver {
+  messageIn?(channel: string, type: string, outcome: IngestOutcome): void;
+  delivery?(destination: string, type: string, outcome: DeliveryOutcome): void;
+  linkDecision?(status: LinkStatus | 'linked' | 'corrected'): void;
+}
 
 export interface EngineOptions {
   store: Store;
   queue: JobQueue;
-  /** Sinks by destination name (`pacs`, `ris`, `fhir`). Messages for other destinations are not sent. */
+  /** Sinks by destination name (`pacs`, `ris`, `fhir`, `archive`). Messages for others are audited as skipped. */
   sinks: Record<string, Sink>;
-  mllp: { port: number; host: string };
+  /** The MLLP listener; absent: no listener (workers only). */
+  mllp?: { port: number; host: string } & Pick<MllpServerOptions, 'allowedPeers' | 'tls'>;
+  /** Run the link and deliver workers in this process (default true; false: channels only). */
+  workers?: boolean;
   clock: () => Date;
   /** Loaded configuration; default: `loadConfig()` (shipped mappings). */
   config?: LoadedConfig;
+  /** How often pending jobs are re-enqueued (they are also on start). Default 60 s; 0: only on start. */
+  sweepIntervalMs?: number;
   /** Listener events (never message content), e.g. for logs. */
   onEvent?: (event: MllpServerEvent) => void;
+  observer?: EngineObserver;
 }
 
 /** Counters since start: no content, safe to print. */
@@ -34,63 +52,103 @@ export interface EngineStats {
   messages: Record<IngestOutcome, number>;
   corrections: number;
   deliveries: Record<DeliveryOutcome, number>;
+  /** Pending jobs re-enqueued on start and by later sweeps. */
+  recovered: number;
 }
 
 export interface Engine {
-  /** Where the MLLP listener is bound. */
-  readonly address: AddressInfo;
+  /** Where the MLLP listener is bound (undefined without one). */
+  readonly address: AddressInfo | undefined;
   readonly stats: EngineStats;
-  /** Store a scan and queue its link job (PACS polling will call this). */
+  /** What people's decisions (console, undo) need, sharing this engine's store, queue and config. */
+  readonly decisions: DecisionDeps;
+  /** Store a scan and queue its link job (PACS polling). */
   ingestScan(scan: Scan): Promise<void>;
+  /** Store FHIR or polled records and queue their link jobs; resolves once durable. */
+  ingest(batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void>;
+  /** Re-enqueue every pending job now; resolves with how many there were. */
+  sweep(): Promise<number>;
   /** Stop the listener (in-flight messages are answered), then the workers (in-flight jobs finish). Idempotent. */
   stop(): Promise<void>;
 }
 
-/** Start the listener and the workers. */
-export async function startEngine(opts: EngineOptions): Promise<Engine> {
-  const config = opts.config ?? await loadConfig();
-  const stats: EngineStats = {
-    messages: { accepted: 0, duplicate: 0, rejected: 0 },
-    corrections: 0,
-    deliveries: { delivered: 0, retry: 0, dead: 0 },
-  };
+/**
+ * Re-enqueue every job in the store's pending outbox. Jobs still queued are not doubled (job ids
+ * de-duplicate), so this is safe at any time, from any process.
+ */
+export async function sweepPending(store: Store, queue: JobQueue): Promise<number> {
+  const pending = await store.listPending();
+  for (const p of pending) {
+    const name = p.queue as QueueName;
+    const opts = name.startsWith('deliver:') ? { jobId: p.jobId, attempts: DELIVER_ATTEMPTS, backoffMs: DELIVER_BACKOFF_MS } : { jobId: p.jobId };
+    await queue.enqueue(name, p.data as never, opts);
+  }
+  return pending.length;
+}
+
+function startWorkers(opts: EngineOptions, config: LoadedConfig, stats: EngineStats, deps: DecisionDeps): WorkerHandle[] {
   const workers: WorkerHandle[] = [];
-  // One link job at a time: candidate sets overlap, and serial linking keeps decisions deterministic.
+  // One link job at a time per process: candidate sets overlap, and serial linking keeps decisions deterministic.
   workers.push(opts.queue.work('link', createLinkHandler({
-    store: opts.store, queue: opts.queue, config, clock: opts.clock,
-    destinations: new Set(Object.keys(opts.sinks)),
+    ...deps, config,
     onCorrection: () => { stats.corrections++; },
   })));
   for (const [destination, sink] of Object.entries(opts.sinks)) {
     workers.push(opts.queue.work(deliverQueue(destination), createDeliverHandler({
       store: opts.store, sink, clock: opts.clock,
-      onOutcome: (_d, outcome) => { stats.deliveries[outcome]++; },
+      onOutcome: (d, outcome, type) => { stats.deliveries[outcome]++; opts.observer?.delivery?.(d, type, outcome); },
     })));
   }
-  const server = createMllpServer({
-    handle: createIngestHandler({
-      store: opts.store, queue: opts.queue, hl7Fields: config.hl7Fields,
-      onMessage: (o) => { stats.messages[o]++; },
-    }),
-    ackIds: () => randomUUID().replace(/-/g, '').slice(0, 20),
-    clock: opts.clock,
-    ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
-  });
-  let address: AddressInfo;
-  try {
-    address = await server.listen(opts.mllp.port, opts.mllp.host);
-  } catch (e) {
-    await Promise.all(workers.map((w) => w.close()));
-    throw e;
+  return workers;
+}
+
+/** Start the listener, the workers and the pending-job sweep. */
+export async function startEngine(opts: EngineOptions): Promise<Engine> {
+  const config = opts.config ?? await loadConfig();
+  const stats: EngineStats = { messages: { accepted: 0, duplicate: 0, rejected: 0 }, corrections: 0, deliveries: { delivered: 0, retry: 0, dead: 0 }, recovered: 0 };
+  const decisions: DecisionDeps = { store: opts.store, queue: opts.queue, config, clock: opts.clock, destinations: new Set(Object.keys(opts.sinks)) };
+  const sweep = async (): Promise<number> => {
+    const n = await sweepPending(opts.store, opts.queue);
+    stats.recovered += n;
+    return n;
+  };
+  await sweep();
+  const workers = opts.workers === false ? [] : startWorkers(opts, config, stats, decisions);
+  let server: MllpServer | undefined;
+  let address: AddressInfo | undefined;
+  if (opts.mllp) {
+    server = createMllpServer({
+      handle: createIngestHandler({
+        store: opts.store, queue: opts.queue, hl7Fields: config.hl7Fields,
+        onMessage: (o, type) => { stats.messages[o]++; opts.observer?.messageIn?.('mllp', type, o); },
+      }),
+      ackIds: () => randomUUID().replace(/-/g, '').slice(0, 20),
+      clock: opts.clock,
+      ...(opts.mllp.allowedPeers ? { allowedPeers: opts.mllp.allowedPeers } : {}),
+      ...(opts.mllp.tls ? { tls: opts.mllp.tls } : {}),
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
+    try {
+      address = await server.listen(opts.mllp.port, opts.mllp.host);
+    } catch (e) {
+      await Promise.all(workers.map((w) => w.close()));
+      throw e;
+    }
   }
+  const interval = opts.sweepIntervalMs ?? 60_000;
+  // A failed sweep is retried at the next tick; the error is not lost silently but counted as no recovery.
+  const timer = interval > 0 ? setInterval(() => { sweep().catch(() => undefined); }, interval) : undefined;
+  timer?.unref();
   let stopping: Promise<void> | undefined;
   return {
-    address,
-    stats,
-    ingestScan: (scan) => ingestScan({ store: opts.store, queue: opts.queue }, scan),
+    address, stats, decisions,
+    ingestScan: (scan) => ingestRecords(opts, { scans: [scan], reports: [] }),
+    ingest: (batch) => ingestRecords(opts, batch),
+    sweep,
     stop() {
       stopping ??= (async () => {
-        await server.close({ timeoutMs: 5000 });
+        if (timer) clearInterval(timer);
+        await server?.close({ timeoutMs: 5000 });
         await Promise.all(workers.map((w) => w.close()));
       })();
       return stopping;

@@ -1,16 +1,23 @@
 /**
- * Ingest stage of the streaming engine (issue 3): turns one received HL7 v2 message (or one scan) into
- * durable records plus a `link` job. The MLLP `handle` resolves only after the store writes and the
- * enqueue, so the listener never sends AA for something that could still be lost.
+ * Ingest stage of the streaming engine (issue 3): turns one received HL7 v2 message (or one scan, or a
+ * batch of FHIR records) into durable records plus `link` jobs. The MLLP `handle` resolves only after the
+ * store writes and the enqueue, so the listener never sends AA for something that could still be lost.
+ *
+ * The message is recorded as received *last*: every step before is idempotent (upserts, a pending-job
+ * outbox, de-duplicated job ids), so a sender that retries after a crash gets its message processed,
+ * and a repeated MSH-10 after success changes nothing and is counted as a duplicate.
  * @see HL7 v2.5.1 Chapter 2, section 2.9.2 "Original acknowledgment rules"
  */
 import type { MllpHandleResult, MllpMessageMeta } from '../channels/mllp/server.ts';
-import { ErrorCode } from '../model/errors.ts';
-import type { JobQueue } from '../model/queue.ts';
+import { ErrorCode, isAcclinkError } from '../model/errors.ts';
+import type { JobQueue, SubjectJob } from '../model/queue.ts';
 import type { Store } from '../model/store.ts';
-import type { Scan } from '../model/types.ts';
+import type { Report, Scan } from '../model/types.ts';
+import { applyDemographics, isAdt, readAdt, type AdtUpdate } from '../transforms/hl7/adt.ts';
 import { DEFAULT_HL7_FIELD_MAPPING, type Hl7FieldMapping } from '../transforms/hl7/mapping.ts';
 import { hl7ToReports } from '../transforms/hl7/report.ts';
+import { enqueueTracked } from './commit.ts';
+import { linkJobId } from './link-worker.ts';
 
 /** What ingest needs. */
 export interface IngestDeps {
@@ -18,61 +25,93 @@ export interface IngestDeps {
   queue: JobQueue;
   /** Field mapping for HL7 reading; default: the shipped default mapping. */
   hl7Fields?: Hl7FieldMapping;
-  /** Called once per message with its outcome, for counters (no content). */
-  onMessage?: (outcome: IngestOutcome) => void;
+  /** Called once per message with its outcome and MSH-9 type, for counters (no content). */
+  onMessage?: (outcome: IngestOutcome, messageType: string) => void;
 }
 
 /** What happened to one inbound message. */
 export type IngestOutcome = 'accepted' | 'duplicate' | 'rejected';
 
-/** The `link` job id of a report subject. */
-export function reportLinkJobId(reportId: string): string {
-  return `link:${reportId}`;
-}
-
-/** The `link` job id of a study subject. */
-export function studyLinkJobId(studyInstanceUid: string): string {
-  return `link:study:${studyInstanceUid}`;
+/** Queue the `link` job of one subject, through the store's pending outbox. */
+export async function queueLink(deps: Pick<IngestDeps, 'store' | 'queue'>, subject: SubjectJob): Promise<void> {
+  await enqueueTracked(deps, 'link', subject, { jobId: linkJobId(subject) });
 }
 
 /**
- * The MLLP `handle` of the ingest stage. A message that parses but yields no report (unsupported type,
- * no report id) is answered AE with an ERR naming the table 0357 code; the reading rejection's text is
- * not echoed (it may quote field values).
+ * The MLLP `handle` of the ingest stage: ORU^R01, ORM^O01, OMI^O23 and ADT A08/A31/A40. A message that
+ * parses but yields nothing usable (unsupported type, no report id) is answered AE with an ERR naming the
+ * table 0357 code; the reading rejection's text is not echoed (it may quote field values).
  */
 export function createIngestHandler(deps: IngestDeps): (text: string, meta: MllpMessageMeta) => Promise<MllpHandleResult> {
   const mapping = deps.hl7Fields ?? DEFAULT_HL7_FIELD_MAPPING;
   return async (text, meta) => {
-    const controlId = meta.message.controlId;
-    const read = hl7ToReports(text, `mllp:${controlId}`, mapping);
+    const type = `${meta.message.type.code}^${meta.message.type.trigger}`;
+    const done = (outcome: IngestOutcome, result: MllpHandleResult): MllpHandleResult => {
+      deps.onMessage?.(outcome, type);
+      return result;
+    };
+    const source = meta.peer.replace(/:\d+$/, '');
+    const inbound = { controlId: meta.message.controlId, source, receivedAt: meta.receivedAt.toISOString(), payload: text };
+    if (isAdt(meta.message)) {
+      let update: AdtUpdate;
+      try {
+        update = readAdt(meta.message, mapping);
+      } catch (e) {
+        if (!isAcclinkError(e)) throw e;
+        return done('rejected', e.code === ErrorCode.Hl7UnsupportedMessageType
+          ? { code: 'AE', error: { code: 200, location: 'MSH-9', text: 'Unsupported ADT event (A08, A31, A40 are read)' } }
+          : { code: 'AE', error: { code: 101, location: e.code === ErrorCode.Hl7MissingField ? 'PID-3' : undefined, text: 'Required field missing' } });
+      }
+      await applyAdt(deps, update, inbound.receivedAt);
+      return done((await deps.store.recordInbound(inbound)).duplicate ? 'duplicate' : 'accepted', { code: 'AA' });
+    }
+    const read = hl7ToReports(text, `mllp:${meta.message.controlId}`, mapping);
     if (read.records.length === 0) {
-      deps.onMessage?.('rejected');
       const unsupported = read.rejections.some((r) => r.code === ErrorCode.Hl7UnsupportedMessageType);
-      return {
+      return done('rejected', {
         code: 'AE',
         error: unsupported
           ? { code: 200, location: 'MSH-9', text: 'Unsupported message type' }
           : { code: 101, text: 'Message yields no report (missing report id or required field)' },
-      };
+      });
     }
-    const { duplicate } = await deps.store.recordInbound({
-      controlId, source: meta.peer.replace(/:\d+$/, ''), receivedAt: meta.receivedAt.toISOString(), payload: text,
-    });
-    if (duplicate) {
-      deps.onMessage?.('duplicate');
-      return { code: 'AA' };
-    }
-    for (const report of read.records) await deps.store.putReport(report);
-    for (const report of read.records) {
-      await deps.queue.enqueue('link', { reportId: report.reportId }, { jobId: reportLinkJobId(report.reportId) });
-    }
-    deps.onMessage?.('accepted');
-    return { code: 'AA' };
+    await ingestRecords(deps, { scans: [], reports: read.records });
+    return done((await deps.store.recordInbound(inbound)).duplicate ? 'duplicate' : 'accepted', { code: 'AA' });
   };
 }
 
+/** Store records (e.g. from FHIR or PACS polling) and queue their `link` jobs. Resolves after both. */
+export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
+  for (const scan of batch.scans) await deps.store.putScan(scan);
+  for (const report of batch.reports) await deps.store.putReport(report);
+  for (const scan of batch.scans) await queueLink(deps, { studyInstanceUid: scan.studyInstanceUid });
+  for (const report of batch.reports) await queueLink(deps, { reportId: report.reportId });
+}
+
 /** Store one scan (e.g. from PACS polling) and queue its `link` job. Resolves after both. */
-export async function ingestScan(deps: Pick<IngestDeps, 'store' | 'queue'>, scan: Scan): Promise<void> {
-  await deps.store.putScan(scan);
-  await deps.queue.enqueue('link', { studyInstanceUid: scan.studyInstanceUid }, { jobId: studyLinkJobId(scan.studyInstanceUid) });
+export function ingestScan(deps: Pick<IngestDeps, 'store' | 'queue'>, scan: Scan): Promise<void> {
+  return ingestRecords(deps, { scans: [scan], reports: [] });
+}
+
+/**
+ * A08/A31: the reports of that patient take the new demographics and are linked again (a corrected name or
+ * birth date can settle a review item). A40: recorded in the audit trail for people; ids are not rewritten,
+ * because studies in the PACS keep the prior id until the PACS merges them itself.
+ * @see HL7 v2.5.1 Chapter 3, section 3.3.40 (A40)
+ */
+async function applyAdt(deps: IngestDeps, update: AdtUpdate, at: string): Promise<void> {
+  if (update.event === 'A40') {
+    await deps.store.appendAudit({ at, action: 'patient-merge', actor: 'adt', before: { patientId: update.priorPatientId }, after: { patientId: update.patient.id } });
+    return;
+  }
+  if (update.patient.id === undefined) return;
+  const reports = await deps.store.findReportCandidates({ patientId: update.patient.id });
+  const changed: Report[] = [];
+  for (const r of reports) {
+    if (r.patient.id !== update.patient.id) continue;
+    const next = { ...r, patient: applyDemographics(r.patient, update.patient) };
+    if (await deps.store.putReport(next)) changed.push(next);
+  }
+  for (const r of changed) await queueLink(deps, { reportId: r.reportId });
+  await deps.store.appendAudit({ at, action: 'demographics-update', actor: 'adt', result: { event: update.event, reportsUpdated: changed.length } });
 }

@@ -10,14 +10,14 @@
  */
 import type { LoadedConfig } from '../config/load.ts';
 import { reconcile } from '../linker/reconcile.ts';
-import type { Correction } from '../model/link.ts';
+import type { Correction, ReviewItem } from '../model/link.ts';
 import { seededRng } from '../model/ports.ts';
-import { deliverQueue, type Job, type JobQueue } from '../model/queue.ts';
+import type { Job, JobQueue } from '../model/queue.ts';
 import type { CandidateQuery, Store } from '../model/store.ts';
 import type { Report, Scan } from '../model/types.ts';
-import { examDateOf } from '../store/keys.ts';
-import { planOutbound, type OutboundMessage } from '../transforms/outbound.ts';
+import { examDateOf, reviewKey } from '../store/keys.ts';
 import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
+import { commitCorrections } from './commit.ts';
 
 /** Days either side of the subject's exam date searched for candidates. */
 export const CANDIDATE_WINDOW_DAYS = 30;
@@ -32,16 +32,8 @@ export interface LinkDeps {
   clock: () => Date;
   /** Destinations with a sink; planned messages for others are audited as `skipped` and not queued. */
   destinations: ReadonlySet<string>;
-  /** Called per new correction and per queued delivery, for counters. */
+  /** Called per newly decided correction, for counters. */
   onCorrection?: (c: Correction) => void;
-}
-
-/** Audit action of a planned message; its `after` is the {@link OutboundMessage}. */
-export const PLANNED = 'planned';
-
-/** The deliver job id of one message. */
-export function deliverJobId(destination: string, correctionId: string): string {
-  return `${destination}:${correctionId}`;
 }
 
 function shiftDate(day: string, days: number): string {
@@ -87,9 +79,36 @@ async function loadSet(store: Store, job: Job<'link'>): Promise<{ scans: Scan[];
   return { scans, reports };
 }
 
+/** The `link` job id of a subject (also its key in the store's pending outbox). */
+export function linkJobId(data: { studyInstanceUid?: string; reportId?: string }): string {
+  return data.reportId !== undefined ? `link:${data.reportId}` : `link:study:${data.studyInstanceUid ?? ''}`;
+}
+
 /**
- * Handles one `link` job. Idempotent: links and review items are upserts, a correction already stored is
- * neither audited nor planned again.
+ * Keeps what people decided: an item a reviewer deferred or resolved is not reopened by the engine
+ * (only new evidence that settles it automatically supersedes it, see {@link createLinkHandler}).
+ */
+async function putReview(store: Store, item: ReviewItem, at: string): Promise<void> {
+  const [prev] = await store.listReviewItems({ ...(item.studyInstanceUid !== undefined ? { studyInstanceUid: item.studyInstanceUid } : {}), ...(item.reportId !== undefined ? { reportId: item.reportId } : {}) });
+  if (prev && reviewKey(prev) === reviewKey(item) && (prev.state ?? 'open') !== 'open') return;
+  await store.putReviewItem({ ...item, openedAt: prev?.openedAt ?? at });
+}
+
+/** Open review items about subjects that are now linked are closed as superseded. */
+async function supersede(store: Store, subjects: { studies: Set<string>; reports: Set<string> }, at: string): Promise<void> {
+  const items = [
+    ...(await Promise.all([...subjects.studies].map((u) => store.listReviewItems({ studyInstanceUid: u, state: 'open' })))).flat(),
+    ...(await Promise.all([...subjects.reports].map((r) => store.listReviewItems({ reportId: r, state: 'open' })))).flat(),
+  ];
+  for (const item of items) {
+    await store.putReviewItem({ ...item, state: 'resolved', resolution: { action: 'superseded', by: 'acclink', at } });
+  }
+}
+
+/**
+ * Handles one `link` job. Idempotent: links and review items are upserts, corrections are committed
+ * through {@link commitCorrections} (which finishes what a crashed attempt started), and the job's
+ * pending entry is removed only at the end.
  */
 export function createLinkHandler(deps: LinkDeps): (job: Job<'link'>) => Promise<void> {
   const describer = createProcedureDescriber(deps.config.procedureTerms);
@@ -97,52 +116,30 @@ export function createLinkHandler(deps: LinkDeps): (job: Job<'link'>) => Promise
   const linker = { ...deps.config.linker, uFromRandomPairs: { ...deps.config.linker.uFromRandomPairs, enabled: false } };
   return async (job) => {
     const set = await loadSet(deps.store, job);
-    if (!set || (set.scans.length === 0 && set.reports.length === 0)) return;
-    const result = reconcile(set.scans, set.reports, {
-      config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed),
-    });
-    const { studyInstanceUid, reportId } = job.data;
-    const touches = (s: string | undefined, r: string | undefined): boolean =>
-      (studyInstanceUid !== undefined && s === studyInstanceUid) || (reportId !== undefined && r === reportId);
-    const links = result.links.filter((l) => touches(l.studyInstanceUid, l.reportId));
-    const studies = new Set(links.map((l) => l.studyInstanceUid));
-    const reports = new Set(links.map((l) => l.reportId));
-    if (studyInstanceUid !== undefined) studies.add(studyInstanceUid);
-    if (reportId !== undefined) reports.add(reportId);
-    for (const l of links) await deps.store.putLink(l);
-    for (const item of result.review.filter((i) => touches(i.studyInstanceUid, i.reportId))) await deps.store.putReviewItem(item);
-    const corrections = result.corrections.filter((c) =>
-      (c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId)));
-    const fresh: Correction[] = [];
-    for (const c of corrections) if (await deps.store.putCorrection(c)) fresh.push(c);
-    if (fresh.length === 0) return;
-    const now = deps.clock();
-    const plan = planOutbound(fresh, {
-      scans: set.scans, reports: result.reports, fhirResources: new Map(), outbound: deps.config.outbound, now,
-    });
-    for (const c of fresh) {
-      await deps.store.appendAudit({
-        at: now.toISOString(), correctionId: c.id, action: 'decided', actor: 'acclink',
-        ...(c.studyInstanceUid !== undefined ? { studyInstanceUid: c.studyInstanceUid } : {}),
-        ...(c.reportId !== undefined ? { reportId: c.reportId } : {}),
-        before: { field: c.field, value: c.from }, after: { field: c.field, value: c.to },
-        evidence: links.find((l) => l.studyInstanceUid === c.studyInstanceUid || l.reportId === c.reportId)?.evidence ?? [],
-        result: { probability: c.probability, reason: c.reason },
-      });
-      deps.onCorrection?.(c);
-    }
-    for (const s of plan.skipped) {
-      await deps.store.appendAudit({ at: now.toISOString(), correctionId: s.correctionId, action: 'skipped', actor: 'acclink', result: { destination: s.destination, reason: s.reason } });
-    }
-    for (const m of plan.messages) await queueMessage(deps, m, now);
+    if (set && (set.scans.length > 0 || set.reports.length > 0)) await linkSet(deps, job.data, set, linker, describer);
+    await deps.store.removePending('link', linkJobId(job.data));
   };
 }
 
-async function queueMessage(deps: LinkDeps, m: OutboundMessage, now: Date): Promise<void> {
-  if (!deps.destinations.has(m.destination)) {
-    await deps.store.appendAudit({ at: now.toISOString(), correctionId: m.correctionId, action: 'skipped', actor: 'acclink', result: { destination: m.destination, reason: 'no-sink' } });
-    return;
-  }
-  await deps.store.appendAudit({ at: now.toISOString(), correctionId: m.correctionId, action: PLANNED, actor: 'acclink', after: m, result: { destination: m.destination, messageType: m.messageType } });
-  await deps.queue.enqueue(deliverQueue(m.destination), { correctionId: m.correctionId, destination: m.destination }, { jobId: deliverJobId(m.destination, m.correctionId) });
+async function linkSet(
+  deps: LinkDeps, subject: { studyInstanceUid?: string; reportId?: string }, set: { scans: Scan[]; reports: Report[] },
+  linker: LinkConfig['linker'], describer: ReturnType<typeof createProcedureDescriber>,
+): Promise<void> {
+  const result = reconcile(set.scans, set.reports, { config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed) });
+  const { studyInstanceUid, reportId } = subject;
+  const at = deps.clock().toISOString();
+  const touches = (s: string | undefined, r: string | undefined): boolean =>
+    (studyInstanceUid !== undefined && s === studyInstanceUid) || (reportId !== undefined && r === reportId);
+  const links = result.links.filter((l) => touches(l.studyInstanceUid, l.reportId));
+  const studies = new Set(links.map((l) => l.studyInstanceUid));
+  const reports = new Set(links.map((l) => l.reportId));
+  for (const l of links) await deps.store.putLink(l);
+  await supersede(deps.store, { studies, reports }, at);
+  if (studyInstanceUid !== undefined) studies.add(studyInstanceUid);
+  if (reportId !== undefined) reports.add(reportId);
+  for (const item of result.review.filter((i) => touches(i.studyInstanceUid, i.reportId))) await putReview(deps.store, item, at);
+  const corrections = result.corrections.filter((c) =>
+    (c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId)));
+  if (corrections.length === 0) return;
+  await commitCorrections(deps, corrections, { scans: set.scans, reports: result.reports, links, actor: 'acclink' });
 }

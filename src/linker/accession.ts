@@ -36,7 +36,7 @@ export function digitGroups(a: AccessionNumber | null | undefined): string | nul
 export function isPlaceholderAccession(a: AccessionNumber | null | undefined): boolean {
   const c = canonicalAccession(a);
   if (c == null) return true;
-  return /^0+$/.test(c) || ['UNKNOWN', 'NONE', 'NA', 'NULL', 'TBD'].includes(c);
+  return /^0+$/.test(c) || ['UNKNOWN', 'NONE', 'NA', 'NULL', 'TBD', 'INCONCLUSIVE'].includes(c);
 }
 
 /** Blocking keys: every string one edit away from the canonical form or the numeric core shares a key. */

@@ -19,6 +19,9 @@ export const ErrorCode = {
   FhirInvalidJson: 'FHIR_INVALID_JSON',
   FhirUnsupportedResource: 'FHIR_UNSUPPORTED_RESOURCE',
   FhirMissingField: 'FHIR_MISSING_FIELD',
+  // FHIR REST (channels/fhir): no answer (refused, reset, timed out), or an HTTP error status
+  FhirUnavailable: 'FHIR_UNAVAILABLE',
+  FhirRequestFailed: 'FHIR_REQUEST_FAILED',
   // Files
   FileUnreadable: 'FILE_UNREADABLE',
   // MLLP transport (channels/mllp): the peer's ACK or the connection failed
@@ -26,6 +29,17 @@ export const ErrorCode = {
   MllpConnection: 'MLLP_CONNECTION',
   MllpClosed: 'MLLP_CLOSED',
   MllpBadAck: 'MLLP_BAD_ACK',
+  // Health checks (channels/http): a dependency did not answer in time, could not be reached, or answered badly
+  HealthTimeout: 'HEALTH_TIMEOUT',
+  HealthUnreachable: 'HEALTH_UNREACHABLE',
+  HealthBadStatus: 'HEALTH_BAD_STATUS',
+  // PACS REST (channels/pacs): no answer (refused, timed out), or an HTTP error status
+  PacsUnavailable: 'PACS_UNAVAILABLE',
+  PacsRequestFailed: 'PACS_REQUEST_FAILED',
+  // Decisions by people (console, acclink undo): the subject, record or correction is unknown, or the
+  // request conflicts with what is stored (already decided, not a candidate, nothing to undo)
+  NotFound: 'NOT_FOUND',
+  DecisionConflict: 'DECISION_CONFLICT',
   // Configuration and usage
   ConfigInvalid: 'CONFIG_INVALID',
   MappingInvalid: 'MAPPING_INVALID',

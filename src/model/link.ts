@@ -43,6 +43,12 @@ export const CorrectionReason = {
   ReportTakesStudyAccession: 'report-takes-study-accession',
   /** Neither side's accession was usable: a new one was minted for both. */
   MintedAccession: 'minted-accession',
+  /** A person chose this link in the review console. */
+  ChosenByReviewer: 'chosen-by-reviewer',
+  /** A person found no candidate fits and marked the accession INCONCLUSIVE. */
+  MarkedInconclusive: 'marked-inconclusive',
+  /** The reverse of an earlier correction (`acclink undo`). */
+  Reverted: 'reverted',
 } as const;
 export type CorrectionReason = (typeof CorrectionReason)[keyof typeof CorrectionReason];
 

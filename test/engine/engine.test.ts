@@ -70,7 +70,7 @@ describe('engine', () => {
       sinks: { pacs, ris: createMllpSink({ host: '127.0.0.1', port: ris.port, timeoutMs: 5000, ledger: createMemoryLedger() }) },
     });
     const s = store;
-    const target = { host: '127.0.0.1', port: engine.address.port, timeoutMs: 5000 };
+    const target = { host: '127.0.0.1', port: engine.address?.port ?? 0, timeoutMs: 5000 };
 
     await engine.ingestScan(study);
     await until(async () => (await queue?.counts('link'))?.completed === 1, 'the study link job');
@@ -89,7 +89,8 @@ describe('engine', () => {
     expect(msg?.correctionId).toBe(id);
     await until(async () => (await s.listAudit({ correctionId: id })).some((a) => a.action === 'delivered'), 'the delivered audit row');
     const actions = (await s.listAudit({ correctionId: id })).map((a) => a.action);
-    expect(actions).toEqual(['decided', 'planned', 'delivered']);
+    // The archive has no sink here: audited as skipped, not silently dropped.
+    expect(actions).toEqual(['decided', 'planned', 'skipped', 'delivered']);
     expect(await s.listLinks({ reportId: 'FL1' })).toEqual([expect.objectContaining({ studyInstanceUid: study.studyInstanceUid, status: 'corrected' })]);
 
     // The same message again (sender retry): acknowledged, not processed again.
@@ -102,7 +103,7 @@ describe('engine', () => {
     expect(await s.listCorrections()).toHaveLength(1);
     expect(pacs.messages).toHaveLength(1);
     expect(pacs.attempts).toBe(1);
-    expect((await s.listAudit({ correctionId: id })).map((a) => a.action)).toEqual(['decided', 'planned', 'delivered']);
+    expect((await s.listAudit({ correctionId: id })).map((a) => a.action)).toEqual(['decided', 'planned', 'skipped', 'delivered']);
     expect(ris.received).toEqual([]);
     expect(engine.stats).toMatchObject({ messages: { accepted: 1, duplicate: 1, rejected: 0 }, corrections: 1, deliveries: { delivered: 1, retry: 0, dead: 0 } });
   });
@@ -118,7 +119,7 @@ describe('engine', () => {
     engine = await startEngine({ store, queue, clock, mllp: { port: 0, host: '127.0.0.1' }, sinks: { pacs } });
     const s = store;
     await engine.ingestScan(study);
-    expect((await sendMllp({ host: '127.0.0.1', port: engine.address.port, timeoutMs: 5000, message: oru('MSG0002') })).code).toBe('AA');
+    expect((await sendMllp({ host: '127.0.0.1', port: engine.address?.port ?? 0, timeoutMs: 5000, message: oru('MSG0002') })).code).toBe('AA');
     await until(() => pacs.messages.length === 1, 'the PACS update after a retry');
     expect(pacs.attempts).toBe(2);
     const [c] = await s.listCorrections();
@@ -134,7 +135,7 @@ describe('engine', () => {
     engine = await startEngine({ store, queue, clock, mllp: { port: 0, host: '127.0.0.1' }, sinks: { pacs } });
     const s = store;
     await engine.ingestScan(study);
-    expect((await sendMllp({ host: '127.0.0.1', port: engine.address.port, timeoutMs: 5000, message: oru('MSG0003') })).code).toBe('AA');
+    expect((await sendMllp({ host: '127.0.0.1', port: engine.address?.port ?? 0, timeoutMs: 5000, message: oru('MSG0003') })).code).toBe('AA');
     await until(async () => (await s.listAudit()).some((a) => a.action === 'dead-letter'), 'the dead-letter row');
     expect(pacs.messages).toEqual([]);
     expect(engine.stats.deliveries).toEqual({ delivered: 0, retry: 0, dead: 1 });
@@ -145,10 +146,29 @@ describe('engine', () => {
     await store.migrate();
     queue = createMemoryQueue();
     engine = await startEngine({ store, queue, clock, mllp: { port: 0, host: '127.0.0.1' }, sinks: { pacs: createMemorySink() } });
-    const adt = 'MSH|^~\\&|RIS|HOSP|ACCLINK|HOSP|20260301113000||ADT^A08^ADT_A01|MSG0009|P|2.5.1\rPID|1||MRN4711^^^HOSP^MR\r';
-    const ack = await sendMllp({ host: '127.0.0.1', port: engine.address.port, timeoutMs: 5000, message: adt });
+    const adt = 'MSH|^~\\&|RIS|HOSP|ACCLINK|HOSP|20260301113000||ADT^A01^ADT_A01|MSG0009|P|2.5.1\rPID|1||MRN4711^^^HOSP^MR\r';
+    const ack = await sendMllp({ host: '127.0.0.1', port: engine.address?.port ?? 0, timeoutMs: 5000, message: adt });
     expect(ack.code).toBe('AE');
     expect(ack.ack.get('ERR-3.1')).toBe('200');
-    expect(engine.stats.messages.rejected).toBe(1);
+    const siu = 'MSH|^~\\&|RIS|HOSP|ACCLINK|HOSP|20260301113000||SIU^S12^SIU_S12|MSG0010|P|2.5.1\rPID|1||MRN4711^^^HOSP^MR\r';
+    expect((await sendMllp({ host: '127.0.0.1', port: engine.address?.port ?? 0, timeoutMs: 5000, message: siu })).code).toBe('AE');
+    expect(engine.stats.messages.rejected).toBe(2);
+  });
+
+  it('applies an ADT^A08 to the stored reports of that patient and records an A40 merge', async () => {
+    store = createMemoryStore();
+    queue = createMemoryQueue();
+    engine = await startEngine({ store, queue, clock, mllp: { port: 0, host: '127.0.0.1' }, sinks: { pacs: createMemorySink() } });
+    const s = store;
+    const port = engine.address?.port ?? 0;
+    expect((await sendMllp({ host: '127.0.0.1', port, timeoutMs: 5000, message: oru('MSG0020') })).code).toBe('AA');
+    const a08 = 'MSH|^~\\&|ADT|HOSP|ACCLINK|HOSP|20260301120000||ADT^A08^ADT_A01|MSG0021|P|2.5.1\rEVN|A08|20260301120000\rPID|1||MRN4711^^^HOSP^MR||ZZTEST^ALICIA||19800215|F\r';
+    expect((await sendMllp({ host: '127.0.0.1', port, timeoutMs: 5000, message: a08 })).code).toBe('AA');
+    expect((await s.getReport('FL1'))?.patient).toMatchObject({ id: 'MRN4711', name: { family: 'ZZTEST', given: 'ALICIA' }, birthDate: '1980-02-15' });
+    const a40 = 'MSH|^~\\&|ADT|HOSP|ACCLINK|HOSP|20260301120500||ADT^A40^ADT_A39|MSG0022|P|2.5.1\rEVN|A40|20260301120500\rPID|1||MRN4711^^^HOSP^MR\rMRG|MRN0815^^^HOSP^MR\r';
+    expect((await sendMllp({ host: '127.0.0.1', port, timeoutMs: 5000, message: a40 })).code).toBe('AA');
+    const merges = (await s.listAudit({ actions: ['patient-merge'] })).map((a) => [a.before, a.after]);
+    expect(merges).toEqual([[{ patientId: 'MRN0815' }, { patientId: 'MRN4711' }]]);
+    expect(engine.stats.messages).toEqual({ accepted: 3, duplicate: 0, rejected: 0 });
   });
 });
