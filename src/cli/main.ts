@@ -7,7 +7,8 @@ import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import { demoCommand } from './demo.ts';
 import { labelReportCommand } from './label-report.ts';
 import { mappingsCommand } from './mappings.ts';
-import { serveCommand } from './serve.ts';
+import { serveCommand, workerCommand } from './serve.ts';
+import { undoCommand } from './undo.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
 
@@ -22,8 +23,10 @@ Commands:
   demo        Generate a sample hospital, reconcile it, and print the summary and accuracy
   label-report  Read report text: sections, findings (positive/negative/uncertain) and the exam described
   mappings    "mappings learn": propose standardization data from a site's own archive (YAML + HTML report)
-  serve       The engine (first slice): an MLLP listener, stored ORUs linked as they arrive, corrections
-              delivered over MLLP; embedded defaults (PGlite), no servers needed
+  serve       The streaming engine: MLLP, FHIR and PACS inputs linked as they arrive, corrections
+              delivered to the RIS, PACS, archive and FHIR server; embedded defaults, no servers needed
+  worker      Link and delivery workers alone, on a shared PostgreSQL and Redis (scale out)
+  undo        Send the reverse of a correction through a running engine
 
 Run "acclink <command> --help" for a command's options.`;
 
@@ -34,6 +37,8 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   'label-report': labelReportCommand,
   mappings: mappingsCommand,
   serve: (argv) => serveCommand(argv),
+  worker: (argv) => workerCommand(argv),
+  undo: (argv) => undoCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -62,6 +62,8 @@ export const ConfigSchema = z
       })
       .partial()
       .strict(),
+    /** `acclink serve` / `acclink worker` settings, validated by `src/config/engine.ts` (after `${NAME}` substitution). */
+    engine: z.record(z.string(), z.unknown()),
     outbound: z
       .object({
         /** HL7 dialect of procedure updates to the PACS: OMI^O23 (2.5.1) or ORM^O01 (2.3.1). */

@@ -23,7 +23,7 @@ import { createLinkHandler } from './link-worker.ts';
 
 /** Hooks for metrics; never given message content. */
 export interface EngineObserver {
-  messageIn?(channel: string, type: string, outcome: IngestOutcome): void;
+  messageIn?(channel: string, type: string, outcome: IngestOutcome, latencyMs: number): void;
   delivery?(destination: string, type: string, outcome: DeliveryOutcome): void;
   linkDecision?(status: LinkStatus | 'linked' | 'corrected'): void;
 }
@@ -120,7 +120,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
     server = createMllpServer({
       handle: createIngestHandler({
         store: opts.store, queue: opts.queue, hl7Fields: config.hl7Fields,
-        onMessage: (o, type) => { stats.messages[o]++; opts.observer?.messageIn?.('mllp', type, o); },
+        onMessage: (o, type, latencyMs) => { stats.messages[o]++; opts.observer?.messageIn?.('mllp', type, o, latencyMs); },
       }),
       ackIds: () => randomUUID().replace(/-/g, '').slice(0, 20),
       clock: opts.clock,

@@ -25,8 +25,8 @@ export interface IngestDeps {
   queue: JobQueue;
   /** Field mapping for HL7 reading; default: the shipped default mapping. */
   hl7Fields?: Hl7FieldMapping;
-  /** Called once per message with its outcome and MSH-9 type, for counters (no content). */
-  onMessage?: (outcome: IngestOutcome, messageType: string) => void;
+  /** Called once per message with its outcome, MSH-9 type and the time since it arrived, for metrics (no content). */
+  onMessage?: (outcome: IngestOutcome, messageType: string, latencyMs: number) => void;
 }
 
 /** What happened to one inbound message. */
@@ -47,7 +47,7 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
   return async (text, meta) => {
     const type = `${meta.message.type.code}^${meta.message.type.trigger}`;
     const done = (outcome: IngestOutcome, result: MllpHandleResult): MllpHandleResult => {
-      deps.onMessage?.(outcome, type);
+      deps.onMessage?.(outcome, type, Date.now() - meta.receivedAt.getTime());
       return result;
     };
     const source = meta.peer.replace(/:\d+$/, '');

@@ -1,0 +1,90 @@
+/**
+ * The `engine` section of the configuration file: where `acclink serve` / `acclink worker` keep state,
+ * what they listen on, and where corrections go. Secrets are never written in the file: any string may
+ * be `${NAME}`, read from the environment when the section is resolved (a missing variable is an error
+ * naming the key, never a silent empty value).
+ */
+import { z } from 'zod';
+import { AcclinkError, ErrorCode } from '../model/errors.ts';
+
+const Port = z.number().int().min(0).max(65535);
+const Tls = z.object({
+  keyFile: z.string(), certFile: z.string(), caFile: z.string().optional(),
+  /** Listener: ask clients for a certificate (mutual TLS). */
+  requestCert: z.boolean().optional(),
+}).strict();
+const MllpPeer = z.object({ host: z.string().min(1), port: Port.min(1), timeoutMs: z.number().int().min(100).optional(), tls: Tls.partial().optional() }).strict();
+const Basic = { username: z.string().optional(), password: z.string().optional() };
+
+export const EngineSchema = z.object({
+  /** PostgreSQL (`url`, e.g. `${DATABASE_URL}`) or embedded PGlite in `dataDir`. Default: env DATABASE_URL, else PGlite/in memory. */
+  database: z.object({ url: z.string().optional(), dataDir: z.string().optional(), schema: z.string().optional() }).strict().optional(),
+  /** BullMQ on Redis. Default: env REDIS_URL, else the in-process queue. */
+  redis: z.object({ url: z.string(), prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).optional() }).strict().optional(),
+  mllp: z.object({
+    host: z.string().default('127.0.0.1'), port: Port,
+    /** Peer addresses allowed to connect; empty or absent: any. */
+    allowedPeers: z.array(z.string()).optional(),
+    tls: Tls.optional(),
+  }).strict().optional(),
+  http: z.object({
+    host: z.string().default('127.0.0.1'), port: Port,
+    /** Bearer tokens for the API, /metrics and the queue board (several, for rotation). */
+    tokens: z.array(z.string()).min(1),
+    /** Accept FHIR ImagingStudy/DiagnosticReport/ServiceRequest and Subscription notifications at /fhir. */
+    fhirInbound: z.boolean().default(false),
+  }).strict().optional(),
+  /** The review console at /console (see docs/console.md); validated by the console itself. */
+  console: z.record(z.string(), z.unknown()).optional(),
+  destinations: z.object({
+    pacs: z.object({ mllp: MllpPeer }).strict().optional(),
+    ris: z.object({ mllp: MllpPeer }).strict().optional(),
+    fhir: z.object({ baseUrl: z.url(), token: z.string().optional(), timeoutMs: z.number().int().min(100).optional() }).strict().optional(),
+    archive: z.object({ orthanc: z.object({ url: z.url(), ...Basic, keepUids: z.boolean().default(true), timeoutMs: z.number().int().min(100).optional() }).strict() }).strict().optional(),
+  }).strict().default({}),
+  sources: z.object({
+    orthanc: z.object({ url: z.url(), ...Basic, intervalMs: z.number().int().min(100).default(5000) }).strict().optional(),
+    fhir: z.object({
+      baseUrl: z.url(), token: z.string().optional(), intervalMs: z.number().int().min(100).default(10_000),
+      types: z.array(z.enum(['ImagingStudy', 'DiagnosticReport', 'ServiceRequest'])).optional(),
+    }).strict().optional(),
+  }).strict().default({}),
+  /** How often the pending-job outbox is swept into the queue (ms); 0: only at start. */
+  sweepIntervalMs: z.number().int().min(0).default(60_000),
+}).strict();
+
+export type EngineSettings = z.infer<typeof EngineSchema>;
+
+/**
+ * Replaces `${NAME}` in every string of `value` with the environment's value.
+ * @throws AcclinkError CONFIG_INVALID naming the key path when a variable is not set.
+ */
+export function interpolateEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, where = 'engine'): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const v = env[name];
+      if (v === undefined || v === '') throw new AcclinkError(ErrorCode.ConfigInvalid, `${where}: environment variable ${name} is not set`);
+      return v;
+    });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => interpolateEnv(v, env, `${where}[${i}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolateEnv(v, env, `${where}.${k}`)]));
+  }
+  return value;
+}
+
+/**
+ * Validates the raw `engine` section (after `${NAME}` substitution) and applies the environment
+ * defaults: `DATABASE_URL` and `REDIS_URL` when the file names no database or Redis.
+ */
+export function resolveEngineSettings(raw: unknown, env: Readonly<Record<string, string | undefined>>, file = 'config'): EngineSettings {
+  const r = EngineSchema.safeParse(interpolateEnv(raw ?? {}, env));
+  if (!r.success) {
+    throw new AcclinkError(ErrorCode.ConfigInvalid, r.error.issues.map((i) => `${file}: engine.${i.path.map(String).join('.')}: ${i.message}`).join('\n'));
+  }
+  const s = r.data;
+  if (!s.database?.url && !s.database?.dataDir && env.DATABASE_URL) s.database = { ...s.database, url: env.DATABASE_URL };
+  if (!s.redis && env.REDIS_URL) s.redis = { url: env.REDIS_URL };
+  return s;
+}
