@@ -32,6 +32,12 @@ export interface BullmqQueueOptions {
   backoffMs?: number;
   /** Dead letters kept per queue (oldest dropped first); default: all. */
   keepDead?: number;
+  /**
+   * How long a running job stays locked to its worker without renewal (BullMQ `lockDuration`, also the
+   * stalled-job check interval): a killed worker's jobs run again elsewhere after about this long.
+   * Default: BullMQ's (30 s).
+   */
+  lockDurationMs?: number;
   /** Receives connection and worker errors; default: logged to stderr. */
   onError?: (error: Error) => void;
 }
@@ -52,8 +58,18 @@ export function decodeJobId(bullId: string | undefined): string {
   return bullId.startsWith('j') ? decodeURIComponent(bullId.slice(1)) : bullId;
 }
 
+/** The BullMQ adapter: a {@link JobQueue} that also hands out its BullMQ queues, for operations tools (bull-board). */
+export interface BullmqJobQueue extends JobQueue {
+  /** The BullMQ queue behind `name`, created on first use; `close()` closes it. Do not close it yourself. */
+  bullQueue(name: QueueName): Queue;
+  /** The BullMQ queues created so far (by enqueue, counts, dead letters or {@link bullQueue}). */
+  bullQueues(): Queue[];
+  /** The Redis connection the queues share, e.g. for a health check's PING. Do not close it yourself. */
+  redis(): Redis;
+}
+
 /** Creates a job queue on Redis. Connects lazily; `close()` releases every connection. */
-export function createBullmqQueue(options: BullmqQueueOptions = {}): JobQueue {
+export function createBullmqQueue(options: BullmqQueueOptions = {}): BullmqJobQueue {
   const defaults = { attempts: options.attempts ?? 5, backoffMs: options.backoffMs ?? 1000 };
   const prefix = options.prefix ?? 'acclink';
   const onError = options.onError ?? ((e: Error) => { console.error('[acclink queue]', e); });
@@ -83,6 +99,19 @@ export function createBullmqQueue(options: BullmqQueueOptions = {}): JobQueue {
   };
 
   return {
+    bullQueue(name: QueueName): Queue {
+      assertOpen();
+      return queueOf(name);
+    },
+
+    bullQueues(): Queue[] {
+      return [...queues.values()];
+    },
+
+    redis(): Redis {
+      return connection;
+    },
+
     async enqueue<Q extends QueueName>(name: Q, data: JobData<Q>, opts?: EnqueueOptions): Promise<string> {
       assertOpen();
       const { attempts, backoffMs } = jobSettings(opts, defaults);
@@ -100,7 +129,12 @@ export function createBullmqQueue(options: BullmqQueueOptions = {}): JobQueue {
       const worker = new Worker(bullQueueName(name), async (job: BullJob<JobData<Q>>) => {
         const j: Job<Q> = { id: decodeJobId(job.id), queue: name, data: job.data, attempt: job.attemptsMade + 1 };
         await handler(j);
-      }, { connection, prefix, concurrency, metrics: { maxDataPoints: 60 } });
+      }, {
+        connection, prefix, concurrency, metrics: { maxDataPoints: 60 },
+        // A worker that died (kill -9) holds its jobs until its lock expires; they are then found stalled
+        // and run again by another worker.
+        ...(options.lockDurationMs !== undefined ? { lockDuration: options.lockDurationMs, stalledInterval: options.lockDurationMs } : {}),
+      });
       worker.on('error', onError);
       workers.add(worker);
       let closing: Promise<void> | undefined;
