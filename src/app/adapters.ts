@@ -42,7 +42,8 @@ export async function openStore(settings: EngineSettings, baseDir: string, dataD
 /** Opens the configured queue: BullMQ when Redis is configured, else in-process. */
 export function openQueue(settings: EngineSettings, onError?: (e: Error) => void): { queue: JobQueue; bull?: BullmqJobQueue } {
   if (!settings.redis) return { queue: createMemoryQueue() };
-  const bull = createBullmqQueue({ url: settings.redis.url, ...(settings.redis.prefix ? { prefix: settings.redis.prefix } : {}), ...(onError ? { onError } : {}) });
+  const r = settings.redis;
+  const bull = createBullmqQueue({ url: r.url, ...(r.prefix ? { prefix: r.prefix } : {}), ...(r.lockDurationMs ? { lockDurationMs: r.lockDurationMs } : {}), ...(onError ? { onError } : {}) });
   return { queue: bull, bull };
 }
 

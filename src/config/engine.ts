@@ -20,7 +20,11 @@ export const EngineSchema = z.object({
   /** PostgreSQL (`url`, e.g. `${DATABASE_URL}`) or embedded PGlite in `dataDir`. Default: env DATABASE_URL, else PGlite/in memory. */
   database: z.object({ url: z.string().optional(), dataDir: z.string().optional(), schema: z.string().optional() }).strict().optional(),
   /** BullMQ on Redis. Default: env REDIS_URL, else the in-process queue. */
-  redis: z.object({ url: z.string(), prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).optional() }).strict().optional(),
+  redis: z.object({
+    url: z.string(), prefix: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+    /** A killed worker's jobs run again after about this long (BullMQ lock duration). Default 30 s. */
+    lockDurationMs: z.number().int().min(1000).optional(),
+  }).strict().optional(),
   mllp: z.object({
     host: z.string().default('127.0.0.1'), port: Port,
     /** Peer addresses allowed to connect; empty or absent: any. */

@@ -20,14 +20,16 @@ export interface RisPeer {
 }
 
 /** Starts a RIS listener on `port` (0: ephemeral). */
-export async function startRisPeer(port = 0): Promise<RisPeer> {
+export async function startRisPeer(port = 0, opts: { delayMs?: number } = {}): Promise<RisPeer> {
   const received: string[] = [];
   let reply: { code: DeliveryAckCode; error?: AckError } = { code: 'AA' };
   let seq = 0;
   const server = createMllpServer({
-    handle: (text) => {
+    handle: async (text) => {
       received.push(text);
-      return Promise.resolve(reply);
+      // A slow peer keeps a delivery in flight, e.g. for the kill -9 fault test.
+      if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
+      return reply;
     },
     ackIds: () => `RISACK${++seq}`,
     clock: () => new Date(Date.UTC(2024, 2, 5, 12)),
