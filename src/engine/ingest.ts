@@ -16,6 +16,7 @@ import type { Report, Scan } from '../model/types.ts';
 import { applyDemographics, isAdt, readAdt, type AdtUpdate } from '../transforms/hl7/adt.ts';
 import { DEFAULT_HL7_FIELD_MAPPING, type Hl7FieldMapping } from '../transforms/hl7/mapping.ts';
 import { hl7ToReports } from '../transforms/hl7/report.ts';
+import { mergeScan } from '../transforms/merge.ts';
 import { enqueueTracked } from './commit.ts';
 import { linkJobId } from './link-worker.ts';
 
@@ -82,7 +83,7 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
 
 /** Store records (e.g. from FHIR or PACS polling) and queue their `link` jobs. Resolves after both. */
 export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
-  for (const scan of batch.scans) await deps.store.putScan(scan);
+  for (const scan of batch.scans) await deps.store.putScan(combineScan(await deps.store.getScan(scan.studyInstanceUid), scan));
   for (const report of batch.reports) await deps.store.putReport(report);
   for (const scan of batch.scans) await queueLink(deps, { studyInstanceUid: scan.studyInstanceUid });
   for (const report of batch.reports) await queueLink(deps, { reportId: report.reportId });
@@ -114,4 +115,21 @@ async function applyAdt(deps: IngestDeps, update: AdtUpdate, at: string): Promis
   }
   for (const r of changed) await queueLink(deps, { reportId: r.reportId });
   await deps.store.appendAudit({ at, action: 'demographics-update', actor: 'adt', result: { event: update.event, reportsUpdated: changed.length } });
+}
+
+const fromFhirOnly = (s: Scan): boolean => s.sources.length > 0 && s.sources.every((x) => x.kind === 'fhir');
+
+/**
+ * One study arrives from the archive (DICOM headers) and from a FHIR server (ImagingStudy): the stored
+ * scan combines both as the batch path does (the archive's headers win, FHIR fills gaps and lends its
+ * id). A new description of one kind replaces the stored one of that kind, so a re-polled study after a
+ * correction carries its new accession instead of accumulating sources.
+ */
+export function combineScan(stored: Scan | undefined, incoming: Scan): Scan {
+  if (!stored) return incoming;
+  const incomingIsFhir = fromFhirOnly(incoming);
+  const keep = stored.sources.filter((x) => (incomingIsFhir ? x.kind !== 'fhir' : x.kind === 'fhir'));
+  if (keep.length === 0) return incoming;
+  const other: Scan = { ...stored, sources: keep };
+  return incomingIsFhir ? mergeScan(other, incoming) : mergeScan(incoming, other);
 }

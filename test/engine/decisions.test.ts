@@ -148,3 +148,18 @@ describe('recovery from the store when the queue lost its jobs', () => {
     await q2.close();
   });
 });
+
+describe('one study from the archive and from FHIR', () => {
+  it('combines both descriptions; a new description of one kind replaces the stored one of that kind', async () => {
+    const { combineScan } = await import('../../src/engine/ingest.ts');
+    const dicom: Scan = { ...study, accession: 'ACC1', sources: [{ kind: 'dicom', path: 'orthanc:1' }] };
+    const fhir: Scan = { ...study, accession: 'ACC2', studyDescription: undefined, fhirId: 'is-9', sources: [{ kind: 'fhir', path: 'fhir-poll' }] };
+    const both = combineScan(combineScan(undefined, dicom), fhir);
+    expect(both).toMatchObject({ accession: 'ACC1', fhirId: 'is-9', studyDescription: 'XR CHEST' });
+    expect(both.sources.map((x) => x.kind)).toEqual(['dicom', 'fhir']);
+    const repolled = combineScan(both, { ...dicom, accession: 'ACC9' });
+    expect(repolled).toMatchObject({ accession: 'ACC9', fhirId: 'is-9' });
+    expect(repolled.sources.map((x) => x.kind)).toEqual(['dicom', 'fhir']);
+    expect(combineScan(repolled, { ...fhir, accession: 'ACC9' }).sources.map((x) => x.kind)).toEqual(['dicom', 'fhir']);
+  });
+});
