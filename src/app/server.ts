@@ -78,6 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(listen && settings.mllp ? { mllp: { host: settings.mllp.host, port: settings.mllp.port, ...(settings.mllp.allowedPeers?.length ? { allowedPeers: settings.mllp.allowedPeers } : {}), ...(tls ? { tls } : {}) } } : {}),
     observer: {
       messageIn: (channel, type, outcome, latencyMs) => { metrics.messageIn(channel, type, outcome); metrics.ackLatencyMs(channel, latencyMs); },
+      linkDecision: (status) => { metrics.linkDecision(status); },
       delivery: (destination, type, outcome) => {
         metrics.messageOut(destination, type, outcome);
         if (outcome !== 'delivered') metrics.deliveryFailure(destination, outcome);

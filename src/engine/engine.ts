@@ -25,7 +25,7 @@ import { createLinkHandler } from './link-worker.ts';
 export interface EngineObserver {
   messageIn?(channel: string, type: string, outcome: IngestOutcome, latencyMs: number): void;
   delivery?(destination: string, type: string, outcome: DeliveryOutcome): void;
-  linkDecision?(status: LinkStatus | 'linked' | 'corrected'): void;
+  linkDecision?(status: LinkStatus): void;
 }
 
 export interface EngineOptions {
@@ -92,6 +92,7 @@ function startWorkers(opts: EngineOptions, config: LoadedConfig, stats: EngineSt
   workers.push(opts.queue.work('link', createLinkHandler({
     ...deps, config,
     onCorrection: () => { stats.corrections++; },
+    onDecision: (status) => { opts.observer?.linkDecision?.(status); },
   })));
   for (const [destination, sink] of Object.entries(opts.sinks)) {
     workers.push(opts.queue.work(deliverQueue(destination), createDeliverHandler({

@@ -10,7 +10,7 @@
  */
 import type { LoadedConfig } from '../config/load.ts';
 import { reconcile } from '../linker/reconcile.ts';
-import type { Correction, ReviewItem } from '../model/link.ts';
+import type { Correction, LinkStatus, ReviewItem } from '../model/link.ts';
 import { seededRng } from '../model/ports.ts';
 import type { Job, JobQueue } from '../model/queue.ts';
 import type { CandidateQuery, Store } from '../model/store.ts';
@@ -34,6 +34,8 @@ export interface LinkDeps {
   destinations: ReadonlySet<string>;
   /** Called per newly decided correction, for counters. */
   onCorrection?: (c: Correction) => void;
+  /** Called per decision about the job's subject: a link (`verified`, or `mismatch` when corrected) or a review item's status. */
+  onDecision?: (status: LinkStatus) => void;
 }
 
 function shiftDate(day: string, days: number): string {
@@ -137,7 +139,10 @@ async function linkSet(
   await supersede(deps.store, { studies, reports }, at);
   if (studyInstanceUid !== undefined) studies.add(studyInstanceUid);
   if (reportId !== undefined) reports.add(reportId);
-  for (const item of result.review.filter((i) => touches(i.studyInstanceUid, i.reportId))) await putReview(deps.store, item, at);
+  const review = result.review.filter((i) => touches(i.studyInstanceUid, i.reportId));
+  for (const item of review) await putReview(deps.store, item, at);
+  for (const l of links) deps.onDecision?.(l.status === 'verified' ? 'verified' : 'mismatch');
+  for (const item of review) deps.onDecision?.(item.status);
   const corrections = result.corrections.filter((c) =>
     (c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId)));
   if (corrections.length === 0) return;

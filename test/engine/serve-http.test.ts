@@ -106,6 +106,7 @@ describe('acclink serve over HTTP', () => {
     expect(text).toMatch(/acclink_messages_in_total\{[^}]*channel="mllp"[^}]*\} 1/);
     expect(text).toContain('acclink_queue_jobs');
     expect(text).toContain('acclink_ack_latency_seconds_bucket');
+    expect(text).toMatch(/acclink_link_decisions_total\{status="mismatch"\} [1-9]/);
     expect(text).not.toContain('ZZHTTP');
   });
 
