@@ -48,7 +48,11 @@ function shiftDate(day: string, days: number): string {
 function candidateQuery(patientId: string | undefined, accession: string | undefined, when: string | undefined): CandidateQuery | undefined {
   const q: CandidateQuery = {};
   if (patientId) q.patientId = patientId;
-  if (accession) q.accessionKeys = [accession];
+  if (accession) {
+    q.accessionKeys = [accession];
+    // As the batch linker's blocking: a keying error in the accession must not hide the record.
+    q.nearAccessions = true;
+  }
   if (q.patientId === undefined && q.accessionKeys === undefined) return undefined;
   const day = examDateOf(when);
   if (day) {
@@ -139,7 +143,9 @@ async function linkSet(
   await supersede(deps.store, { studies, reports }, at);
   if (studyInstanceUid !== undefined) studies.add(studyInstanceUid);
   if (reportId !== undefined) reports.add(reportId);
-  const review = result.review.filter((i) => touches(i.studyInstanceUid, i.reportId));
+  // An item about the other side that names this subject as a candidate is this arrival's news too.
+  const review = result.review.filter((i) => touches(i.studyInstanceUid, i.reportId)
+    || i.candidates.some((c) => c.id === studyInstanceUid || c.id === reportId));
   for (const item of review) await putReview(deps.store, item, at);
   for (const l of links) deps.onDecision?.(l.status === 'verified' ? 'verified' : 'mismatch');
   for (const item of review) deps.onDecision?.(item.status);

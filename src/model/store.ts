@@ -26,6 +26,11 @@ export interface CandidateQuery {
   toDate?: string;
   /** When a date bound is given, also return records with no (or an unparseable) exam date. Default false. */
   includeUndated?: boolean;
+  /**
+   * Also match records whose accession is one keying error away from one of `accessionKeys` (they share
+   * one of the linker's accession blocking keys). Default false: exact canonical accessions only.
+   */
+  nearAccessions?: boolean;
 }
 
 /** One audit-trail entry, as appended. Values are JSON-serializable. */

@@ -1,7 +1,7 @@
 /**
  * Indexed columns derived from records, shared by every store adapter so that all agree on blocking.
  */
-import { canonicalAccession } from '../linker/accession.ts';
+import { accessionBlockingKeys, canonicalAccession } from '../linker/accession.ts';
 import { normalizePatientId } from '../linker/features.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import type { ReviewItem } from '../model/link.ts';
@@ -14,6 +14,8 @@ export interface RecordKeys {
   accessionKey: string | null;
   /** `YYYY-MM-DD`, or null when absent or not a real calendar date. */
   examDate: string | null;
+  /** The linker's accession blocking keys (one-edit variants), sorted. */
+  accessionBlockKeys: string[];
 }
 
 /** The `YYYY-MM-DD` date of a LocalDateTime, or null when absent or not a valid calendar date. */
@@ -31,6 +33,7 @@ export function scanKeys(s: Scan): RecordKeys {
     patientKey: normalizePatientId(s.patient.id) ?? null,
     accessionKey: canonicalAccession(s.accession),
     examDate: examDateOf(s.studyDateTime),
+    accessionBlockKeys: [...new Set(accessionBlockingKeys(s.accession))].sort(),
   };
 }
 
@@ -40,6 +43,7 @@ export function reportKeys(r: Report): RecordKeys {
     patientKey: normalizePatientId(r.patient.id) ?? null,
     accessionKey: canonicalAccession(r.accession),
     examDate: examDateOf(r.examDateTime),
+    accessionBlockKeys: [...new Set(accessionBlockingKeys(r.accession))].sort(),
   };
 }
 
@@ -52,6 +56,8 @@ export interface NormalizedQuery {
   fromDate: string | null;
   toDate: string | null;
   includeUndated: boolean;
+  /** Blocking keys of the query's accessions when `nearAccessions` was asked for, else empty. */
+  accessionBlockKeys: string[];
 }
 
 /** Normalize and validate a candidate query; throws `USAGE` when it has no criterion or a bad date. */
@@ -70,7 +76,8 @@ export function normalizeQuery(q: CandidateQuery): NormalizedQuery {
   if (!hasKeyInput && fromDate === null && toDate === null) {
     throw new AcclinkError(ErrorCode.Usage, 'candidate search needs a patient id, an accession key or a date bound');
   }
-  return { keyed: hasKeyInput, patientKey, accessionKeys, fromDate, toDate, includeUndated: q.includeUndated ?? false };
+  const accessionBlockKeys = q.nearAccessions ? [...new Set((q.accessionKeys ?? []).flatMap((a) => accessionBlockingKeys(a)))].sort() : [];
+  return { keyed: hasKeyInput, patientKey, accessionKeys, fromDate, toDate, includeUndated: q.includeUndated ?? false, accessionBlockKeys };
 }
 
 /**

@@ -29,7 +29,8 @@ function sortedValues<T>(map: Map<string, T>, keep: (v: T) => boolean = () => tr
 function matches(k: RecordKeys, q: CandidateQuery): boolean {
   const n = normalizeQuery(q);
   if (n.keyed && !((n.patientKey !== null && k.patientKey === n.patientKey)
-    || (k.accessionKey !== null && n.accessionKeys.includes(k.accessionKey)))) return false;
+    || (k.accessionKey !== null && n.accessionKeys.includes(k.accessionKey))
+    || k.accessionBlockKeys.some((x) => n.accessionBlockKeys.includes(x)))) return false;
   if (n.fromDate === null && n.toDate === null) return true;
   if (k.examDate === null) return n.includeUndated;
   return (n.fromDate === null || k.examDate >= n.fromDate) && (n.toDate === null || k.examDate <= n.toDate);

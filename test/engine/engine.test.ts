@@ -172,3 +172,29 @@ describe('engine', () => {
     expect(engine.stats.messages).toEqual({ accepted: 3, duplicate: 0, rejected: 0 });
   });
 });
+
+describe('candidate search in the engine', () => {
+  it('finds a study whose accession has a keying error when the PACS uses another patient id domain', async () => {
+    const store = createMemoryStore();
+    const queue = createMemoryQueue();
+    const pacs = createMemorySink();
+    const engine = await startEngine({ store, queue, clock, sinks: { pacs }, sweepIntervalMs: 0 });
+    try {
+      await engine.ingestScan({ ...study, patient: { ...study.patient, id: 'PACS-000931' }, accession: 'ACC1000010' });
+      await engine.ingest({ scans: [], reports: [{
+        reportId: 'FL9', kind: 'report', accession: 'ACC1000001', patient: { id: 'MRN4711', name: { family: 'ZZTEST', given: 'ALICE' }, birthDate: '1980-02-14', sex: 'F' },
+        examDateTime: '2026-03-01T10:00:00', procedureText: 'CT CHEST', modality: 'CT', text: 'IMPRESSION: No acute disease.', sources: [{ kind: 'hl7', path: 'mllp:x' }],
+      }] });
+      const decided = async (): Promise<boolean> => (await store.listLinks({ reportId: 'FL9' })).length > 0
+        || (await store.listReviewItems()).some((r) => r.reportId === 'FL9' || r.candidates.some((c) => c.id === 'FL9'));
+      await until(decided, 'a decision about FL9');
+      const links = await store.listLinks({ reportId: 'FL9' });
+      const review = (await store.listReviewItems()).filter((r) => r.reportId === 'FL9' || r.candidates.some((c) => c.id === 'FL9'));
+      // Found as a candidate either way; linked when the names and birth date carry it, else in review.
+      expect([...links.map((l) => l.studyInstanceUid), ...review.flatMap((r) => [r.studyInstanceUid, ...r.candidates.map((c) => c.id)])]).toContain(study.studyInstanceUid);
+    } finally {
+      await engine.stop();
+      await queue.close();
+    }
+  });
+});

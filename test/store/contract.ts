@@ -109,6 +109,17 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.findScanCandidates({ accessionKeys: ['NOPE'] })).toEqual([]);
     });
 
+    it('finds a record one keying error away only when near accessions are asked for', async () => {
+      await s.putScan({ ...scan('1.1'), patient: { id: 'PX1' }, accession: 'ACC-2026-001234' });
+      await s.putScan({ ...scan('1.2'), patient: { id: 'PX2' }, accession: 'ACC-2026-009876' });
+      await s.putReport({ ...report('R1'), patient: { id: 'PX3' }, accession: 'ACC2026001243' });
+      expect(uids(await s.findScanCandidates({ accessionKeys: ['ACC2026001243'] }))).toEqual([]);
+      expect(uids(await s.findScanCandidates({ accessionKeys: ['ACC2026001243'], nearAccessions: true }))).toEqual(['1.1']);
+      expect(uids(await s.findScanCandidates({ accessionKeys: ['ACC-2026-01234'], nearAccessions: true }))).toEqual(['1.1']);
+      expect(rids(await s.findReportCandidates({ accessionKeys: ['ACC-2026-001234'], nearAccessions: true }))).toEqual(['R1']);
+      expect(uids(await s.findScanCandidates({ accessionKeys: ['XYZ-77'], nearAccessions: true }))).toEqual([]);
+    });
+
     it('keys combine with OR, the date range with AND', async () => {
       await s.putScan(scan('1.1', { patient: { id: 'P1' }, accession: 'A1', studyDateTime: '2026-03-01T10:00:00' }));
       await s.putScan(scan('1.2', { patient: { id: 'P2' }, accession: 'A2', studyDateTime: '2026-03-05' }));
