@@ -17,6 +17,8 @@ import { deliverQueue, type JobQueue, type QueueCounts, type QueueName } from '.
 import type { Store } from '../model/store.ts';
 import { buildPollers, buildSinks, openQueue, openStore, tlsFiles, type DestinationAddress, type StoreKind } from './adapters.ts';
 import { registerApiRoutes } from './api-routes.ts';
+import { consolePlugin } from '../console/index.ts';
+import path from 'node:path';
 
 export interface ServerOptions {
   settings: EngineSettings;
@@ -104,9 +106,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       health: createHealth(checksFor(store, addresses, bull?.redis())),
       metrics,
       ...(bull ? { bullBoard: { queues: bull.bullQueues() } } : {}),
+      ...(settings.console ? { ownAuthPrefixes: ['/console'] } : {}),
       register: async (a) => {
         registerApiRoutes(a, engine.decisions);
         if (opts.mode === 'serve' && h.fhirInbound) await a.register(fhirInbound({ ingest: (batch) => engine.ingest(batch) }), { prefix: '/fhir' });
+        const c = settings.console;
+        if (c) {
+          const dir = (p: string): string => path.resolve(opts.baseDir, p);
+          await a.register(consolePlugin({
+            decisions: engine.decisions, auth: c.auth, secret: c.secret, secureCookie: c.secureCookie,
+            lexicon: opts.config.findingsLexicon, queueBoard: bull ? '/admin/queues' : false,
+            ...(c.dicomRoot ? { dicomRoot: dir(c.dicomRoot) } : {}),
+            ...(c.mappings ? { mappings: { dir: dir(c.mappings.dir), profile: c.mappings.profile, ...(c.mappings.globalFile ? { globalFile: dir(c.mappings.globalFile) } : {}) } } : {}),
+            ...(c.headerReview ? { headerReview: { file: dir(c.headerReview.file) } } : {}),
+          }), { prefix: '/console' });
+        }
         if (opts.registerHttp) await opts.registerHttp(a, engine);
       },
     });

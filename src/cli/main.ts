@@ -9,6 +9,7 @@ import { labelReportCommand } from './label-report.ts';
 import { mappingsCommand } from './mappings.ts';
 import { serveCommand, workerCommand } from './serve.ts';
 import { undoCommand } from './undo.ts';
+import { hashPasswordFromStream } from '../console/hash-password.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
 
@@ -27,6 +28,7 @@ Commands:
               delivered to the RIS, PACS, archive and FHIR server; embedded defaults, no servers needed
   worker      Link and delivery workers alone, on a shared PostgreSQL and Redis (scale out)
   undo        Send the reverse of a correction through a running engine
+  hash-password  Read a console user's password from standard input and print its scrypt hash
 
 Run "acclink <command> --help" for a command's options.`;
 
@@ -39,6 +41,14 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: (argv) => serveCommand(argv),
   worker: (argv) => workerCommand(argv),
   undo: (argv) => undoCommand(argv),
+  'hash-password': async (argv) => {
+    if (argv.length > 0) {
+      process.stdout.write('Usage: printf \'%s\' "password" | acclink hash-password\n\nPrints the scrypt hash to put in engine.console.auth.users[].passwordHash.\n');
+      return argv.includes('--help') || argv.includes('-h') ? 0 : 2;
+    }
+    process.stdout.write(`${await hashPasswordFromStream(process.stdin)}\n`);
+    return 0;
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,6 +15,7 @@ const Tls = z.object({
 }).strict();
 const MllpPeer = z.object({ host: z.string().min(1), port: Port.min(1), timeoutMs: z.number().int().min(100).optional(), tls: Tls.partial().optional() }).strict();
 const Basic = { username: z.string().optional(), password: z.string().optional() };
+const Role = z.enum(['viewer', 'reviewer', 'admin']);
 
 export const EngineSchema = z.object({
   /** PostgreSQL (`url`, e.g. `${DATABASE_URL}`) or embedded PGlite in `dataDir`. Default: env DATABASE_URL, else PGlite/in memory. */
@@ -38,8 +39,29 @@ export const EngineSchema = z.object({
     /** Accept FHIR ImagingStudy/DiagnosticReport/ServiceRequest and Subscription notifications at /fhir. */
     fhirInbound: z.boolean().default(false),
   }).strict().optional(),
-  /** The review console at /console (see docs/console.md); validated by the console itself. */
-  console: z.record(z.string(), z.unknown()).optional(),
+  /** The review console at /console (docs/console.md): its own sign-in (local users or a trusted proxy). */
+  console: z.object({
+    /** HMAC secret of session cookies and opaque item ids, e.g. `${ACCLINK_CONSOLE_SECRET}`. */
+    secret: z.string().min(32, 'at least 32 characters'),
+    auth: z.discriminatedUnion('mode', [
+      z.object({
+        mode: z.literal('local'),
+        users: z.array(z.object({ name: z.string().min(1), role: Role, passwordHash: z.string().startsWith('scrypt$', 'a hash from acclink hash-password') }).strict()).min(1),
+      }).strict(),
+      z.object({
+        mode: z.literal('proxy'), userHeader: z.string().optional(), roleHeader: z.string().optional(),
+        defaultRole: Role.optional(), trustedAddresses: z.array(z.string()).optional(),
+      }).strict(),
+    ]),
+    /** Mark cookies Secure (HTTPS only); turn off only for plain-HTTP test setups. Default true. */
+    secureCookie: z.boolean().default(true),
+    /** Folder that relative DICOM paths of scans resolve against, for thumbnails. */
+    dicomRoot: z.string().optional(),
+    /** Standards profiles the Mappings and Header review pages read and write. */
+    mappings: z.object({ dir: z.string(), profile: z.string(), globalFile: z.string().optional() }).strict().optional(),
+    /** `header-review.jsonl` of a standardizing run, shown on the Header review page. */
+    headerReview: z.object({ file: z.string() }).strict().optional(),
+  }).strict().optional(),
   destinations: z.object({
     pacs: z.object({ mllp: MllpPeer }).strict().optional(),
     ris: z.object({ mllp: MllpPeer }).strict().optional(),

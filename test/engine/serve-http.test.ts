@@ -11,6 +11,7 @@ import { sendMllp } from '../../src/channels/mllp/client.ts';
 import { serveCommand } from '../../src/cli/serve.ts';
 import { undoCommand } from '../../src/cli/undo.ts';
 import { acsn } from '../fhir/resources.ts';
+import { hashPassword } from '../../src/console/passwords.ts';
 
 const TOKEN = 'test-token-0123456789abcdef';
 const UID = '1.2.826.0.1.3680043.99.41';
@@ -48,11 +49,18 @@ describe('acclink serve over HTTP', () => {
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'acclink-serve-http-'));
     const config = path.join(dir, 'acclink.yaml');
-    await writeFile(config, 'engine:\n  mllp: { port: 0 }\n  http: { port: 0, tokens: ["${ACCLINK_API_TOKEN}"], fhirInbound: true }\n');
+    const hash = await hashPassword('reviewer password 1');
+    await writeFile(config, [
+      'engine:',
+      '  mllp: { port: 0 }',
+      '  http: { port: 0, tokens: ["${ACCLINK_API_TOKEN}"], fhirInbound: true }',
+      `  console: { secret: "\${CONSOLE_SECRET}", secureCookie: false, auth: { mode: local, users: [{ name: ana, role: reviewer, passwordHash: "${hash}" }] } }`,
+      '',
+    ].join('\n'));
     const until = new Promise<void>((resolve) => { stop = resolve; });
     let started: RunningServer | undefined;
     running = serveCommand(['--config', config, '--data', path.join(dir, 'db')], {
-      until, env: { ACCLINK_API_TOKEN: TOKEN }, write: (l) => lines.push(l),
+      until, env: { ACCLINK_API_TOKEN: TOKEN, CONSOLE_SECRET: 'console-secret-0123456789abcdef0123456789' }, write: (l) => lines.push(l),
       onListening: (port, s) => { mllpPort = port; started = s; },
     });
     server = await (async () => {
@@ -98,6 +106,16 @@ describe('acclink serve over HTTP', () => {
     expect(reverted?.actor).toMatch(/^token:[0-9a-f]{8}$/);
     expect(await undoCommand(['00000000000000000000', '--url', `http://127.0.0.1:${server.http?.port ?? 0}`], { env, write: (l) => out.push(l) })).toBe(1);
     expect(out[1]).toContain('404 NOT_FOUND');
+  });
+
+  it('serves the review console with its own sign-in, not the API token', async () => {
+    const page = await api('/console/', { redirect: 'manual' }, null);
+    expect([302, 303]).toContain(page.status);
+    expect(page.headers.get('location')).toMatch(/\/console\/login/);
+    const login = await api('/console/login', {}, null);
+    expect(login.status).toBe(200);
+    expect(await login.text()).toMatch(/<form[^>]*method="post"/i);
+    expect((await api('/api/review', {}, null)).status).toBe(401);
   });
 
   it('exposes Prometheus metrics with message and queue counts', async () => {

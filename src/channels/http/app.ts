@@ -44,6 +44,8 @@ export interface HttpAppOptions {
   bullBoard?: BullBoardOptions;
   /** Request and error logs (use `createLogger` from `src/channels/log.ts`); none when absent. */
   logger?: Logger;
+  /** Path prefixes that do their own authentication (the console, at `/console`); default none. */
+  ownAuthPrefixes?: readonly string[];
   /** Adds further routes (behind the same authentication) before the app is ready. */
   register?: (app: FastifyInstance) => Promise<void>;
   /** Largest request body accepted; default 1 MiB. */
@@ -117,6 +119,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
   const boardPath = opts.bullBoard === undefined ? undefined : (opts.bullBoard.basePath ?? DEFAULT_BOARD_PATH).replace(/\/+$/, '');
   const auth = bearerAuth({
     tokens: opts.tokens, publicPaths: ['/health'], basicPathPrefixes: boardPath === undefined ? [] : [boardPath],
+    ownAuthPrefixes: opts.ownAuthPrefixes ?? [],
   });
   const app = fastify({
     ...(opts.logger === undefined ? { logger: false } : { loggerInstance: opts.logger }),

@@ -71,6 +71,11 @@ export interface BearerAuthOptions {
   publicPaths?: readonly string[];
   /** Path prefixes where HTTP Basic (password = a token) is also accepted, for browsers; default none. */
   basicPathPrefixes?: readonly string[];
+  /**
+   * Path prefixes whose routes authenticate people themselves (the review console's sessions): the
+   * bearer check does not apply there. Default none.
+   */
+  ownAuthPrefixes?: readonly string[];
   /** Realm named in challenges; default `acclink`. */
   realm?: string;
 }
@@ -142,11 +147,13 @@ export function bearerAuth(opts: BearerAuthOptions): onRequestAsyncHookHandler {
   const match = tokenMatcher(opts.tokens);
   const publicPaths = new Set(opts.publicPaths ?? ['/health']);
   const basicPrefixes = opts.basicPathPrefixes ?? [];
+  const ownAuth = (opts.ownAuthPrefixes ?? []).map((p) => p.replace(/\/+$/, ''));
   const realm = opts.realm ?? 'acclink';
   return async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && publicPaths.has(route)) return undefined;
     const path = request.url.split('?')[0] ?? '';
+    if (ownAuth.some((p) => path === p || path.startsWith(`${p}/`))) return undefined;
     const basic = basicPrefixes.some((p) => path === p || path.startsWith(p.endsWith('/') ? p : `${p}/`));
     const credential = presentedCredential(request.headers.authorization, basic);
     const id = credential === undefined ? undefined : match(credential.token);
