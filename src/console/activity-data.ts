@@ -95,10 +95,27 @@ function deliveries(rows: readonly AuditRecord[]): { byDestination: DestinationC
   return { byDestination: [...dest.values()].sort((a, b) => a.destination.localeCompare(b.destination)), deadLetters };
 }
 
+/** Delivery rows of corrections dead-lettered before the window, so their latest state is known. */
+async function outstandingDeadLetterRows(store: Store, since: string): Promise<AuditRecord[]> {
+  const old = (await store.listAudit({ actions: [DEAD_LETTER] })).filter((r) => Date.parse(r.at) < Date.parse(since));
+  const ids = [...new Set(old.map((r) => r.correctionId).filter((id): id is string => id !== undefined))];
+  const out: AuditRecord[] = [];
+  for (const id of ids) {
+    for (const r of await store.listAudit({ correctionId: id, actions: [DELIVERED, DEAD_LETTER, RETRY_REQUESTED] })) {
+      if (Date.parse(r.at) < Date.parse(since)) out.push(r);
+    }
+  }
+  return out;
+}
+
 /** Computes the page's numbers. `days` bounds the per-day series; `recentLimit` the corrections list. */
 export async function loadActivity(store: Store, now: Date, o: { days: number; recentLimit: number }): Promise<Activity> {
-  const rows = await store.listAudit({ actions: ACTIVITY_ACTIONS });
-  const decided = rows.filter((r) => r.action === DECIDED);
+  // The window the page shows, not the whole trail (which grows without bound); dead letters are read
+  // separately because one stays outstanding until someone acts on it, however old.
+  const since = `${lastDays(now, o.days)[0] ?? now.toISOString().slice(0, 10)}T00:00:00.000Z`;
+  const windowed = await store.listAudit({ actions: ACTIVITY_ACTIONS, since });
+  const rows = [...await outstandingDeadLetterRows(store, since), ...windowed];
+  const decided = windowed.filter((r) => r.action === DECIDED);
   const reverted = new Set(rows.filter((r) => r.action === REVERTED).map((r) => r.correctionId));
   const days = lastDays(now, o.days);
   const auto = countBy(decided.filter((r) => r.actor === 'acclink'), (r) => r.at.slice(0, 10));

@@ -69,7 +69,11 @@ export interface AuditQuery {
   actions?: string[];
   /** Only entries after this `seq` (for paging forwards). */
   afterSeq?: number;
-  /** At most this many entries (the first ones in append order). */
+  /** Only entries at or after this ISO 8601 instant. */
+  since?: string;
+  /** `desc`: newest first (with `limit`, the last entries). Default `asc`. */
+  order?: 'asc' | 'desc';
+  /** At most this many entries (the first ones in the requested order). */
   limit?: number;
 }
 

@@ -64,7 +64,8 @@ export function createMemoryStore(): Store {
       && (q.studyInstanceUid === undefined || e.studyInstanceUid === q.studyInstanceUid || c?.studyInstanceUid === q.studyInstanceUid)
       && (q.reportId === undefined || e.reportId === q.reportId || c?.reportId === q.reportId)
       && (q.actions === undefined || q.actions.includes(e.action))
-      && (q.afterSeq === undefined || e.seq > q.afterSeq);
+      && (q.afterSeq === undefined || e.seq > q.afterSeq)
+      && (q.since === undefined || Date.parse(e.at) >= Date.parse(q.since));
   };
 
   return {
@@ -106,7 +107,11 @@ export function createMemoryStore(): Store {
       audit.push({ ...toJson(entry), seq });
       return Promise.resolve(seq);
     },
-    listAudit: (q: AuditQuery = {}) => Promise.resolve(audit.filter((e) => auditOk(q, e)).slice(0, q.limit).map((e) => toJson(e))),
+    listAudit(q: AuditQuery = {}): Promise<AuditRecord[]> {
+      const rows = audit.filter((e) => auditOk(q, e));
+      if (q.order === 'desc') rows.reverse();
+      return Promise.resolve(rows.slice(0, q.limit).map((e) => toJson(e)));
+    },
 
     putReviewItem: (item) => Promise.resolve().then(() => upsert(review, reviewKey(item), toJson(item))),
     listReviewItems: (q: ReviewQuery = {}) =>

@@ -212,9 +212,10 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
       }
       if (q.actions !== undefined) where.push(`a.action = ANY($${params.push(q.actions)}::text[])`);
       if (q.afterSeq !== undefined) where.push(`a.seq > $${params.push(q.afterSeq)}`);
+      if (q.since !== undefined) where.push(`a.at >= $${params.push(q.since)}::timestamptz`);
       const limit = q.limit === undefined ? '' : ` LIMIT $${params.push(q.limit)}`;
       const { rows } = await client.query<{ seq: string | number; payload: AuditEntry }>(
-        `SELECT a.seq, a.payload FROM audit_log a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq${limit}`,
+        `SELECT a.seq, a.payload FROM audit_log a ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY a.seq ${q.order === 'desc' ? 'DESC' : 'ASC'}${limit}`,
         params,
       );
       return rows.map((r) => ({ ...r.payload, seq: Number(r.seq) }));

@@ -228,6 +228,16 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.listAudit({ actions: [] })).toEqual([]);
     });
 
+    it('lists the audit trail newest first and from an instant on', async () => {
+      const seqs: number[] = [];
+      for (const [i, at] of ['2026-03-01T10:00:00.000Z', '2026-03-02T10:00:00.000Z', '2026-03-03T10:00:00.000Z'].entries()) {
+        seqs.push(await s.appendAudit({ at, action: `a${i}`, actor: 'acclink' }));
+      }
+      expect((await s.listAudit({ order: 'desc', limit: 2 })).map((e) => e.seq)).toEqual([seqs[2], seqs[1]]);
+      expect((await s.listAudit({ since: '2026-03-02T00:00:00Z' })).map((e) => e.action)).toEqual(['a1', 'a2']);
+      expect((await s.listAudit({ since: '2026-03-02T10:00:00.000Z', order: 'desc' })).map((e) => e.action)).toEqual(['a2', 'a1']);
+    });
+
     it('keeps pending jobs once per (queue, job id) until removed, oldest first', async () => {
       await s.addPending({ queue: 'link', jobId: 'link:R1', data: { reportId: 'R1' } });
       await s.addPending({ queue: 'deliver:ris', jobId: 'ris:c1', data: { correctionId: 'c1', destination: 'ris' } });
