@@ -13,6 +13,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../../src/channels/sinks/ris-peer.ts';
 import { writeDicomPart10 } from '../../src/transforms/dicom/write.ts';
 
 const ORTHANC_BIN = process.env.ORTHANC_BIN ?? '/usr/sbin/Orthanc';
@@ -43,18 +44,6 @@ export interface RunningOrthanc {
   /** The log file in the temp dir. */
   logFile: string;
   stop(): Promise<void>;
-}
-
-/** A port on 127.0.0.1 nothing listens on right now (the OS's pick for port 0, released). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function logTail(file: string, lines = 20): Promise<string> {
