@@ -1,131 +1,188 @@
 /**
- * MLLP throughput and ACK latency over loopback: our listener (handle resolves after a simulated durable
- * store: append + fdatasync batched every 5 ms) next to a bare MLLP echo server (ACK = fixed bytes, no
- * parsing, no store), with 1, 4 and 16 concurrent connections each sending one message at a time.
- * Run: `node test/bench/mllp.ts [totalMessages]` (default 20000; each run capped at 60 s).
+ * `npm run bench:mllp` (issue 3): MLLP throughput and ACK latency over loopback, in one run, for
+ * - the engine's real ingest path (`startEngine` without workers: listener → `createIngestHandler` →
+ *   store the report, pending outbox row, enqueue `link`, record the inbound message → AA) on
+ *   PostgreSQL + BullMQ (production) and on PGlite + the in-process queue (embedded default);
+ * - our listener with a simulated durable store (fdatasync batched every 5 ms);
+ * - our listener with a handler that answers AA at once (what the listener costs before any store);
+ * - a bare MLLP echo server (the ceiling).
+ * Unpaced rows: 1/4/16/32 connections, each with one message in flight, as fast as ACKs return. Paced
+ * rows: a fixed offered load (500 msg/s over 4 connections) with latency from the scheduled send time.
+ * The sender runs in a worker thread (`mllp/load.ts`).
+ *
+ * Run: `npm run bench:mllp [-- N] [--conns 1,4,16,32] [--cap-s 60] [--paced-s 10] [--rate 500] [--warmup 500] [--servers LIST]`
  * @see HL7 MLLP Release 2; HL7 v2.5.1 Chapter 2, section 2.9.2
  */
-import { mkdtemp, open, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { connectMllp } from '../../src/channels/mllp/client.ts';
-import { encodeFrame, MllpFrameDecoder } from '../../src/channels/mllp/framing.ts';
-import { createMllpServer } from '../../src/channels/mllp/server.ts';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { terminalProgress } from '../../src/cli/progress.ts';
+import type { FromWorker, Load, RunResult, RunSpec, ToWorker } from './mllp/load.ts';
+import { benchOru } from './mllp/message.ts';
+import {
+  latency, pacedTable, summaryLine, throughputTable, verdicts, verdictTable, type Row,
+} from './mllp/report.ts';
+import { cpuMeter } from './mllp/cpu.ts';
+import {
+  startEcho, startFsyncSim, startListenerOnly, startPglite, startPostgres, type Skipped, type Target, type TargetKey,
+} from './mllp/targets.ts';
+import { createLog, fmtInt } from './reconcile-util.ts';
 
-const TOTAL = Number(process.argv[2] ?? 20_000);
-const CONCURRENCY = [1, 4, 16];
-const RUN_CAP_MS = 60_000;
+const USAGE = 'Usage: npm run bench:mllp [-- N] [--total N] [--conns 1,4,16,32] [--cap-s 60] [--paced-s 10] [--rate 500] [--paced-conns 4] [--warmup 500] [--servers echo,listener,fsync,pglite,postgres]';
+/** Above this share of the CPUs used by other processes during a row, the run says its figures are pessimistic. */
+const OTHER_LOAD_WARN = 0.1;
+const ALL: readonly TargetKey[] = ['echo', 'listener', 'fsync', 'pglite', 'postgres'];
 
-const oru = (id: string): string =>
-  `MSH|^~\\&|RIS|HOSP|ACCLINK|RAD|20240305120000||ORU^R01^ORU_R01|${id}|P|2.5.1\r`
-  + `PID|1||P${id}^^^H^MR||DOE^JANE||19700101|F\rORC|RE||R${id}\r`
-  + `OBR|1||R${id}|CTCHEST^CT chest|||20240305110000|||||||||||ACC${id}||||20240305120000|||F\r`
-  + `OBX|1|TX|18782-3^Radiology Study observation^LN||No acute findings. ${'Lungs are clear. '.repeat(20)}||||||F\r`;
+interface Options { total: number; conns: number[]; capMs: number; pacedMs: number; rate: number; pacedConns: number; warmup: number; servers: TargetKey[] }
 
-/** Appends to a file; callers wait for the next fdatasync, issued at most every 5 ms. */
-async function durableStore(path: string): Promise<{ put: (text: string) => Promise<void>; close: () => Promise<void> }> {
-  const fh = await open(path, 'a');
-  let pending: { resolve: () => void; reject: (e: unknown) => void }[] = [];
-  let buf: string[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  const flush = async (): Promise<void> => {
-    timer = undefined;
-    const waiters = pending;
-    const data = buf.join('');
-    pending = [];
-    buf = [];
-    try {
-      await fh.appendFile(data);
-      await fh.datasync();
-      for (const w of waiters) w.resolve();
-    } catch (e) {
-      for (const w of waiters) w.reject(e);
-    }
+function options(argv: string[]): Options {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true,
+    options: {
+      total: { type: 'string' }, conns: { type: 'string' }, 'cap-s': { type: 'string' }, 'paced-s': { type: 'string' },
+      rate: { type: 'string' }, 'paced-conns': { type: 'string' }, warmup: { type: 'string' }, servers: { type: 'string' },
+    },
+  });
+  const num = (raw: string | undefined, name: string, fallback: number, min = 1): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw.replaceAll('_', ''));
+    if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, got "${raw}"\n${USAGE}`);
+    return n;
   };
   return {
-    put: (text) => new Promise<void>((resolve, reject) => {
-      buf.push(text, '\n');
-      pending.push({ resolve, reject });
-      timer ??= setTimeout(() => void flush(), 5);
+    total: Math.round(num(values.total ?? positionals[0], 'total', 20_000)),
+    conns: (values.conns ?? '1,4,16,32').split(',').map((s) => Math.round(num(s.trim(), 'conns', 0))),
+    capMs: num(values['cap-s'], 'cap-s', 60) * 1000,
+    pacedMs: num(values['paced-s'], 'paced-s', 10) * 1000,
+    rate: num(values.rate, 'rate', 500),
+    pacedConns: Math.round(num(values['paced-conns'], 'paced-conns', 4)),
+    warmup: Math.round(num(values.warmup, 'warmup', 500, 0)),
+    servers: (values.servers?.split(',') ?? ALL).map((s) => {
+      const key = ALL.find((k) => k === s.trim());
+      if (key === undefined) throw new Error(`--servers takes ${ALL.join(',')}, got "${s}"\n${USAGE}`);
+      return key;
     }),
-    close: async () => {
-      if (timer !== undefined) { clearTimeout(timer); await flush(); }
-      await fh.close();
-    },
   };
 }
 
-/** Bare echo: answers every frame with a constant ACK. */
-function echoServer(): net.Server {
-  const reply = encodeFrame('MSH|^~\\&|E||||20240305120000||ACK|1|P|2.5.1\rMSA|AA|1\r');
-  return net.createServer((s) => {
-    s.setNoDelay(true);
-    const d = new MllpFrameDecoder();
-    s.on('data', (c: Buffer) => { for (const e of d.push(c)) if (e.type === 'frame') s.write(reply); });
-    s.on('error', () => undefined);
+/** The sender thread: one row at a time. */
+function startSender(): { run(spec: RunSpec, onProgress: (done: number, total: number) => void): Promise<RunResult>; close(): Promise<void> } {
+  const worker = new Worker(new URL('./mllp/load.ts', import.meta.url));
+  let seq = 0;
+  let current: { id: number; resolve: (r: RunResult) => void; reject: (e: Error) => void; onProgress: (d: number, t: number) => void } | undefined;
+  worker.on('message', (m: FromWorker) => {
+    if (!current || m.id !== current.id) return;
+    if (m.type === 'progress') current.onProgress(m.done, m.total);
+    else { const c = current; current = undefined; c.resolve(m.result); }
   });
+  worker.on('error', (e: Error) => { const c = current; current = undefined; c?.reject(e); });
+  return {
+    run(spec, onProgress) {
+      return new Promise((resolve, reject) => {
+        current = { id: ++seq, resolve, reject, onProgress };
+        worker.postMessage({ type: 'run', id: current.id, spec } satisfies ToWorker);
+      });
+    },
+    async close() { await worker.terminate(); },
+  };
 }
 
-interface Result { rate: number; p50: number; p95: number; p99: number; sent: number; ms: number }
+const opts = options(process.argv.slice(2));
+const started = performance.now();
+const log = createLog(started);
+const bar = terminalProgress();
+const runTag = randomBytes(2).toString('hex');
+const targets: Target[] = [];
+const skipped: Skipped[] = [];
+const sender = startSender();
+let closing: Promise<void> | undefined;
+const shutdown = (): Promise<void> => (closing ??= (async () => {
+  bar.done();
+  await sender.close();
+  for (const t of targets) await t.close().catch((e: unknown) => { log(`closing ${t.label} failed: ${String(e)}`); });
+})());
+process.once('SIGINT', () => { log('interrupted: cleaning up'); void shutdown().finally(() => process.exit(130)); });
 
-async function drive(port: number, conns: number, total: number, checkIds: boolean): Promise<Result> {
-  const lat: number[] = [];
-  const start = performance.now();
-  let next = 0;
-  await Promise.all(Array.from({ length: conns }, async () => {
-    const client = await connectMllp({ host: '127.0.0.1', port, timeoutMs: 10_000 });
-    try {
-      while (next < total && performance.now() - start < RUN_CAP_MS) {
-        const id = `M${next++}`;
-        const msg = oru(id);
-        const t0 = performance.now();
-        const r = checkIds ? await client.send(msg) : await client.send(msg.replace(`|${id}|`, '|1|'));
-        lat.push(performance.now() - t0);
-        if (r.code !== 'AA') throw new Error(`unexpected ${r.code}`);
-      }
-    } finally {
-      await client.close();
-    }
-  }));
-  const ms = performance.now() - start;
-  lat.sort((a, b) => a - b);
-  const q = (p: number): number => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? NaN;
-  return { rate: (lat.length / ms) * 1000, p50: q(0.5), p95: q(0.95), p99: q(0.99), sent: lat.length, ms };
+let rowNo = 0;
+async function measure(t: Target, spec: Load, label: string): Promise<Row> {
+  const n = ++rowNo;
+  log(`row ${n} started: ${t.label}, ${label}`);
+  const meter = cpuMeter();
+  const full: RunSpec = { ...spec, port: t.port, idPrefix: `b${runTag}${n.toString(36)}x`, expectId: t.expectId, ackTimeoutMs: 30_000, capMs: opts.capMs };
+  const result = await sender.run(full, (done, total) => bar.update(`${t.label} ${label}`.slice(0, 40), done, total));
+  bar.done();
+  const row: Row = {
+    target: t.key, mode: spec.mode, conns: spec.conns, result,
+    rate: result.elapsedMs > 0 ? (result.acked * 1000) / result.elapsedMs : 0,
+    latency: latency(result.latencyMs),
+    cpu: meter(),
+    ...(spec.mode === 'paced' ? { offered: spec.ratePerS } : {}),
+    ...(result.serviceMs ? { service: latency(result.serviceMs) } : {}),
+  };
+  const trouble = result.error ?? (result.notAa > 0 ? `${result.notAa} ACKs not AA` : undefined);
+  log(`row ${n} finished: ${fmtInt(result.acked)} ACKs in ${(result.elapsedMs / 1000).toFixed(1)} s, ${fmtInt(row.rate)} msg/s, `
+    + `p99 ${row.latency.p99.toFixed(2)} ms${result.unsent > 0 ? `, ${result.unsent} unsent (cap)` : ''}${trouble ? `, ${trouble}` : ''}`);
+  return row;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'acclink-mllp-bench-'));
-const store = await durableStore(join(dir, 'store.log'));
-let n = 0;
-const ours = createMllpServer({
-  handle: async (text) => { await store.put(text); return { code: 'AA' }; },
-  ackIds: () => `A${++n}`,
-  clock: () => new Date(),
-});
-const oursPort = (await ours.listen(0)).port;
-const echo = echoServer();
-const echoPort = await new Promise<number>((r) => echo.listen(0, '127.0.0.1', () => r((echo.address() as net.AddressInfo).port)));
-
-const fmt = (x: number): string => x.toFixed(2).padStart(7);
-const rows: string[] = [];
-console.log(`MLLP loopback bench: ${TOTAL} ORU^R01 (~${Buffer.byteLength(oru('M1'))} B) per run, one in flight per connection`);
-console.log('server        conns   msg/s   p50 ms  p95 ms  p99 ms   sent');
-let worst = Infinity;
+const rows: Row[] = [];
+const notes: string[] = [];
 try {
-  for (const conns of CONCURRENCY) {
-    for (const [name, port, check] of [['acclink+fsync', oursPort, true], ['bare echo', echoPort, false]] as const) {
-      const r = await drive(port, conns, TOTAL, check);
-      if (name === 'acclink+fsync') worst = Math.min(worst, r.rate);
-      const row = `${name.padEnd(13)} ${String(conns).padStart(5)} ${r.rate.toFixed(0).padStart(7)} ${fmt(r.p50)} ${fmt(r.p95)} ${fmt(r.p99)} ${String(r.sent).padStart(6)}`;
-      rows.push(row);
-      console.log(row);
-    }
+  log(`starting servers (load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} CPUs)`);
+  const starters: Record<TargetKey, () => Promise<Target | Skipped>> = { echo: startEcho, listener: startListenerOnly, fsync: startFsyncSim, pglite: startPglite, postgres: startPostgres };
+  for (const key of ALL.filter((k) => opts.servers.includes(k))) {
+    const t = await starters[key]();
+    if ('port' in t) targets.push(t);
+    else { skipped.push(t); log(`skipping ${t.label}: ${t.reason}`); }
   }
+  for (const t of targets) log(`${t.label} listening on 127.0.0.1:${t.port}`);
+  if (opts.warmup > 0) {
+    for (const t of targets) {
+      await sender.run({ mode: 'unpaced', total: opts.warmup, conns: 4, port: t.port, idPrefix: `w${runTag}${t.key}x`, expectId: t.expectId, ackTimeoutMs: 30_000, capMs: opts.capMs }, () => undefined);
+    }
+    log(`warmed up: ${opts.warmup} messages over 4 connections per server (not measured)`);
+  }
+  // Servers interleave per connection count, so that load from other processes hits them alike.
+  for (const conns of opts.conns) {
+    for (const t of targets) rows.push(await measure(t, { mode: 'unpaced', conns, total: opts.total }, `${conns} conns`));
+  }
+  for (const t of targets) {
+    rows.push(await measure(t, { mode: 'paced', conns: opts.pacedConns, ratePerS: opts.rate, durationMs: opts.pacedMs }, `paced ${opts.rate}/s`));
+  }
+  for (const t of targets) notes.push(`${t.label}: ${t.facts.join('; ')}; ${await t.verify()}`);
 } finally {
-  await ours.close({ timeoutMs: 5000 });
-  await new Promise((r) => echo.close(r));
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
+  await shutdown();
 }
-console.log(`summary: acclink MLLP with batched fdatasync sustains >= ${worst.toFixed(0)} msg/s across ${CONCURRENCY.join('/')} connections (${rows.length} runs)`);
+
+const caveats: Partial<Record<TargetKey, string>> = {
+  pglite: 'PGlite runs fsync=off: not durable against power loss',
+  fsync: 'simulation, not the engine',
+};
+const v = verdicts(rows, targets.map((t) => t.key), caveats);
+const bytes = Buffer.byteLength(benchOru(`b${runTag}1x0`));
+console.log(`\nMLLP loopback bench: ORU^R01 of ~${bytes} B, one message in flight per connection; ${os.cpus().length} CPUs, `
+  + `load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`\nUnpaced: each connection sends its next message when the ACK arrives; up to ${fmtInt(opts.total)} messages or ${opts.capMs / 1000} s per row; latency send -> ACK`);
+console.log(throughputTable(rows));
+console.log(`\nPaced: ${fmtInt(opts.rate)} msg/s offered for ${opts.pacedMs / 1000} s over ${opts.pacedConns} connections; latency from the scheduled send time (queueing included)`);
+console.log(pacedTable(rows));
+console.log('\nTargets (issue 3)');
+console.log(verdictTable(v));
+console.log('\nNotes');
+console.log('- No link or deliver workers ran: the rows measure ingest only (store, outbox, enqueue, record, ACK); link jobs pile up.');
+console.log('- The sender runs in a worker thread of the same process; servers, sender, PostgreSQL and Redis share the same CPUs. CPU columns are shares of all CPUs during the row: '
+  + 'all busy time, this Node process (servers + sender), the postgres and redis-server processes (including other clients of them), and the rest ("other": load from other processes).');
+console.log('- Paced rows: the sender wakes on whole-millisecond timers, so about 1 ms of each latency is the sender\'s own; the bare echo\'s paced row shows that floor.');
+const busiest = rows.reduce<Row | undefined>((a, r) => (a === undefined || r.cpu.other > a.cpu.other ? r : a), undefined);
+if (busiest && busiest.cpu.other > OTHER_LOAD_WARN) {
+  const loaded = rows.filter((r) => r.cpu.other > OTHER_LOAD_WARN).length;
+  console.log(`- WARNING: other processes used more than ${OTHER_LOAD_WARN * 100}% of the CPUs in ${loaded} of ${rows.length} rows (up to ${Math.round(busiest.cpu.other * 100)}%): `
+    + 'throughput and latency are pessimistic, paced tails most of all; run on an idle machine for figures to compare.');
+}
+for (const n of notes) console.log(`- ${n}`);
+for (const s of skipped) console.log(`- ${s.label}: SKIPPED, ${s.reason}`);
+
+const elapsed = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+console.log(`\nsummary: ${summaryLine(rows, v, targets.map((t) => t.key))}${skipped.map((x) => `; ${x.label} skipped`).join('')}; ${elapsed}`);
