@@ -20,6 +20,7 @@ import type { DecisionDeps } from './decisions.ts';
 import { createDeliverHandler } from './deliver-worker.ts';
 import { createIngestHandler, ingestRecords, type IngestOutcome } from './ingest.ts';
 import { createLinkHandler } from './link-worker.ts';
+import { createIdDomainEstimate } from './id-domain.ts';
 
 /** Hooks for metrics; never given message content. */
 export interface EngineObserver {
@@ -92,6 +93,7 @@ function startWorkers(opts: EngineOptions, config: LoadedConfig, stats: EngineSt
   workers.push(opts.queue.work('link', createLinkHandler({
     ...deps, config,
     onCorrection: () => { stats.corrections++; },
+    idDomain: createIdDomainEstimate(opts.store),
     onDecision: (status) => { opts.observer?.linkDecision?.(status); },
   })));
   for (const [destination, sink] of Object.entries(opts.sinks)) {

@@ -10,14 +10,16 @@
  */
 import type { LoadedConfig } from '../config/load.ts';
 import { reconcile } from '../linker/reconcile.ts';
-import type { Correction, LinkStatus, ReviewItem } from '../model/link.ts';
+import type { Correction, Link, LinkStatus, ReviewItem } from '../model/link.ts';
+import { AccessionLevel, compareAccessions, isPlaceholderAccession } from '../linker/accession.ts';
 import { seededRng } from '../model/ports.ts';
 import type { Job, JobQueue } from '../model/queue.ts';
 import type { CandidateQuery, Store } from '../model/store.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { examDateOf, reviewKey } from '../store/keys.ts';
 import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
-import { commitCorrections } from './commit.ts';
+import { commitCorrections, enqueueTracked } from './commit.ts';
+import type { IdDomainEstimate } from './id-domain.ts';
 
 /** Days either side of the subject's exam date searched for candidates. */
 export const CANDIDATE_WINDOW_DAYS = 30;
@@ -34,6 +36,8 @@ export interface LinkDeps {
   destinations: ReadonlySet<string>;
   /** Called per newly decided correction, for counters. */
   onCorrection?: (c: Correction) => void;
+  /** Learns across jobs whether RIS and PACS share a patient id domain; default: each job's own guess. */
+  idDomain?: IdDomainEstimate;
   /** Called per decision about the job's subject: a link (`verified`, or `mismatch` when corrected) or a review item's status. */
   onDecision?: (status: LinkStatus) => void;
 }
@@ -127,30 +131,121 @@ export function createLinkHandler(deps: LinkDeps): (job: Job<'link'>) => Promise
   };
 }
 
+/** Accession levels that look like a keying error of the same number. */
+const KEYING_ERROR_LEVELS: ReadonlySet<string> = new Set([AccessionLevel.Exact, AccessionLevel.Normalized, AccessionLevel.OneEdit]);
+
+/** Evidence that the study and the report describe different exams. */
+function examsDisagree(l: Link): boolean {
+  return l.evidence.some((e) => (e.field === 'bodyRegion' || e.field === 'laterality' || e.field === 'modality') && e.weight < -1);
+}
+
+/** Why the engine does not act on a link yet, or undefined when it may. */
+type HoldReason = 'accession-not-claimed-yet' | 'exam-disagrees';
+
+/**
+ * Links the engine does not act on yet. A batch run sees every record; a stream sees only those that
+ * have arrived, and a record's own counterpart often arrives after a rival of the same patient (a
+ * report of the day before, an orphan report of another exam). So a link that would change a record is
+ * held as a review item when:
+ * - the study and report disagree on the exam (body region, laterality or modality): only the linker's
+ *   other evidence carries the link, which is what a same-patient rival has too; or
+ * - it would replace a usable accession that no other received record holds, unless the two values look
+ *   like one keying error on the same exam day: that value may belong to a record not yet received
+ *   (same-patient accessions issued in sequence are one edit apart too, hence the same-day condition).
+ * When the missing record arrives, its link job sees both and decides with the full picture; held items
+ * about its neighbours are then linked again (see {@link relinkNeighbours}).
+ */
+async function holdReasons(store: Store, links: readonly Link[], corrections: readonly Correction[], set: { scans: Scan[]; reports: Report[] }): Promise<Map<Link, HoldReason>> {
+  const held = new Map<Link, HoldReason>();
+  for (const l of links) {
+    const own = corrections.filter((c) => c.field === 'AccessionNumber'
+      && ((c.target === 'scan' && c.studyInstanceUid === l.studyInstanceUid) || (c.target === 'report' && c.reportId === l.reportId)));
+    if (own.length === 0) continue;
+    if (examsDisagree(l)) {
+      held.set(l, 'exam-disagrees');
+      continue;
+    }
+    const scan = set.scans.find((x) => x.studyInstanceUid === l.studyInstanceUid);
+    const report = set.reports.find((x) => x.reportId === l.reportId);
+    const sameDay = scan !== undefined && report !== undefined && examDateOf(scan.studyDateTime) !== null && examDateOf(scan.studyDateTime) === examDateOf(report.examDateTime);
+    for (const c of own) {
+      if (isPlaceholderAccession(c.from) || (sameDay && KEYING_ERROR_LEVELS.has(compareAccessions(c.from, c.to)))) continue;
+      const from = c.from ?? '';
+      const claimed = c.target === 'scan'
+        ? (await store.findReportCandidates({ accessionKeys: [from] })).some((r) => r.reportId !== l.reportId)
+        : (await store.findScanCandidates({ accessionKeys: [from] })).some((x) => x.studyInstanceUid !== l.studyInstanceUid);
+      if (!claimed) {
+        held.set(l, 'accession-not-claimed-yet');
+        break;
+      }
+    }
+  }
+  return held;
+}
+
+/** The review item of a held link: the study, with the report as its one candidate. */
+function heldReviewItem(l: Link, reason: HoldReason): ReviewItem {
+  return {
+    studyInstanceUid: l.studyInstanceUid, status: 'mismatch', reason,
+    candidates: [{ id: l.reportId, kind: 'report', probability: l.probability, matchWeight: l.matchWeight, evidence: l.evidence }],
+  };
+}
+
+/**
+ * After an arrival changed a link, the open review items of the records it was compared with are linked
+ * again: a record held back for want of its counterpart may be decidable now. Bounded: it runs only when
+ * a link changed, and re-linking a neighbour that changes nothing queues nothing further.
+ */
+async function relinkNeighbours(deps: LinkDeps, subject: { studyInstanceUid?: string; reportId?: string }, set: { scans: Scan[]; reports: Report[] }): Promise<void> {
+  const open = await Promise.all([
+    ...set.scans.filter((x) => x.studyInstanceUid !== subject.studyInstanceUid).map(async (x) => ((await deps.store.listReviewItems({ studyInstanceUid: x.studyInstanceUid, state: 'open' })).length > 0 ? { studyInstanceUid: x.studyInstanceUid } : undefined)),
+    ...set.reports.filter((x) => x.reportId !== subject.reportId).map(async (x) => ((await deps.store.listReviewItems({ reportId: x.reportId, state: 'open' })).length > 0 ? { reportId: x.reportId } : undefined)),
+  ]);
+  for (const s of open) if (s) await enqueueTracked(deps, 'link', s, { jobId: linkJobId(s) });
+}
+
+async function relinkOpenItems(deps: LinkDeps): Promise<void> {
+  for (const item of await deps.store.listReviewItems({ state: 'open' })) {
+    const s = item.reportId !== undefined ? { reportId: item.reportId } : { studyInstanceUid: item.studyInstanceUid ?? '' };
+    await enqueueTracked(deps, 'link', s, { jobId: linkJobId(s) });
+  }
+}
+
 async function linkSet(
   deps: LinkDeps, subject: { studyInstanceUid?: string; reportId?: string }, set: { scans: Scan[]; reports: Report[] },
   linker: LinkConfig['linker'], describer: ReturnType<typeof createProcedureDescriber>,
 ): Promise<void> {
-  const result = reconcile(set.scans, set.reports, { config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed) });
+  const domain = deps.idDomain ? await deps.idDomain.observe(set) : undefined;
+  const shared = domain?.shared;
+  // Items decided before the engine knew whether ids are comparable are looked at again once it does.
+  if (domain?.changed) await relinkOpenItems(deps);
+  const result = reconcile(set.scans, set.reports, {
+    config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed), ...(shared !== undefined ? { sharedIdDomain: shared } : {}),
+  });
   const { studyInstanceUid, reportId } = subject;
   const at = deps.clock().toISOString();
   const touches = (s: string | undefined, r: string | undefined): boolean =>
     (studyInstanceUid !== undefined && s === studyInstanceUid) || (reportId !== undefined && r === reportId);
-  const links = result.links.filter((l) => touches(l.studyInstanceUid, l.reportId));
+  const proposed = result.links.filter((l) => touches(l.studyInstanceUid, l.reportId));
+  const holds = await holdReasons(deps.store, proposed, result.corrections, set);
+  const held = [...holds.keys()];
+  const links = proposed.filter((l) => !holds.has(l));
   const studies = new Set(links.map((l) => l.studyInstanceUid));
   const reports = new Set(links.map((l) => l.reportId));
-  for (const l of links) await deps.store.putLink(l);
+  let changed = false;
+  for (const l of links) changed = (await deps.store.putLink(l)) || changed;
   await supersede(deps.store, { studies, reports }, at);
   if (studyInstanceUid !== undefined) studies.add(studyInstanceUid);
   if (reportId !== undefined) reports.add(reportId);
   // An item about the other side that names this subject as a candidate is this arrival's news too.
-  const review = result.review.filter((i) => touches(i.studyInstanceUid, i.reportId)
-    || i.candidates.some((c) => c.id === studyInstanceUid || c.id === reportId));
+  const review = [...result.review.filter((i) => touches(i.studyInstanceUid, i.reportId)
+    || i.candidates.some((c) => c.id === studyInstanceUid || c.id === reportId)), ...[...holds].map(([l, why]) => heldReviewItem(l, why))];
   for (const item of review) await putReview(deps.store, item, at);
   for (const l of links) deps.onDecision?.(l.status === 'verified' ? 'verified' : 'mismatch');
   for (const item of review) deps.onDecision?.(item.status);
-  const corrections = result.corrections.filter((c) =>
-    (c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId)));
-  if (corrections.length === 0) return;
-  await commitCorrections(deps, corrections, { scans: set.scans, reports: result.reports, links, actor: 'acclink' });
+  const isHeld = (c: Correction): boolean => held.some((l) => l.studyInstanceUid === c.studyInstanceUid || l.reportId === c.reportId);
+  const corrections = result.corrections.filter((c) => !isHeld(c)
+    && ((c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId))));
+  if (corrections.length > 0) await commitCorrections(deps, corrections, { scans: set.scans, reports: result.reports, links, actor: 'acclink' });
+  if (changed) await relinkNeighbours(deps, subject, set);
 }

@@ -25,6 +25,11 @@ export interface ReconcileOptions {
   rng: Rng;
   /** Refine m by EM over the run's candidate pairs (`--learn`). */
   learn?: boolean;
+  /**
+   * Whether RIS and PACS share a patient id domain, when the caller knows it from more records than this
+   * run holds (the streaming engine links a handful at a time). Default: estimated from this run's pairs.
+   */
+  sharedIdDomain?: boolean;
 }
 
 export interface ReconcileResult {
@@ -103,7 +108,7 @@ export function reconcile(scans: readonly Scan[], inputReports: readonly Report[
     prior: opts.config.prior ?? 1 / Math.max(2, scans.length, reports.length),
   };
   const status = accessionStatus(scans, reports);
-  ctx.sharedIdDomain = sharesIdDomain(ctx, status.pairs);
+  ctx.sharedIdDomain = opts.sharedIdDomain ?? sharesIdDomain(ctx, status.pairs);
   estimateRunU(ctx);
   let em: EmResult | undefined;
   if (opts.learn) {

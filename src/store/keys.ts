@@ -2,7 +2,7 @@
  * Indexed columns derived from records, shared by every store adapter so that all agree on blocking.
  */
 import { accessionBlockingKeys, canonicalAccession } from '../linker/accession.ts';
-import { normalizePatientId } from '../linker/features.ts';
+import { normalizePatientId, patientIdDigits } from '../linker/features.ts';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import type { ReviewItem } from '../model/link.ts';
 import type { CandidateQuery } from '../model/store.ts';
@@ -11,6 +11,8 @@ import type { Report, Scan } from '../model/types.ts';
 /** The blocking columns of one record. */
 export interface RecordKeys {
   patientKey: string | null;
+  /** The id's digit core (at least 4 digits), matching ids that differ in a prefix or zero padding. */
+  patientDigits: string | null;
   accessionKey: string | null;
   /** `YYYY-MM-DD`, or null when absent or not a real calendar date. */
   examDate: string | null;
@@ -31,6 +33,7 @@ export function examDateOf(v: string | undefined): string | null {
 export function scanKeys(s: Scan): RecordKeys {
   return {
     patientKey: normalizePatientId(s.patient.id) ?? null,
+    patientDigits: patientIdDigits(s.patient.id) ?? null,
     accessionKey: canonicalAccession(s.accession),
     examDate: examDateOf(s.studyDateTime),
     accessionBlockKeys: [...new Set(accessionBlockingKeys(s.accession))].sort(),
@@ -41,6 +44,7 @@ export function scanKeys(s: Scan): RecordKeys {
 export function reportKeys(r: Report): RecordKeys {
   return {
     patientKey: normalizePatientId(r.patient.id) ?? null,
+    patientDigits: patientIdDigits(r.patient.id) ?? null,
     accessionKey: canonicalAccession(r.accession),
     examDate: examDateOf(r.examDateTime),
     accessionBlockKeys: [...new Set(accessionBlockingKeys(r.accession))].sort(),
@@ -52,6 +56,7 @@ export interface NormalizedQuery {
   /** True when the caller gave keys: then a record must share one (none usable means no candidates). */
   keyed: boolean;
   patientKey: string | null;
+  patientDigits: string | null;
   accessionKeys: string[];
   fromDate: string | null;
   toDate: string | null;
@@ -77,7 +82,7 @@ export function normalizeQuery(q: CandidateQuery): NormalizedQuery {
     throw new AcclinkError(ErrorCode.Usage, 'candidate search needs a patient id, an accession key or a date bound');
   }
   const accessionBlockKeys = q.nearAccessions ? [...new Set((q.accessionKeys ?? []).flatMap((a) => accessionBlockingKeys(a)))].sort() : [];
-  return { keyed: hasKeyInput, patientKey, accessionKeys, fromDate, toDate, includeUndated: q.includeUndated ?? false, accessionBlockKeys };
+  return { keyed: hasKeyInput, patientKey, patientDigits: patientIdDigits(q.patientId) ?? null, accessionKeys, fromDate, toDate, includeUndated: q.includeUndated ?? false, accessionBlockKeys };
 }
 
 /**

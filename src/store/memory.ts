@@ -29,6 +29,7 @@ function sortedValues<T>(map: Map<string, T>, keep: (v: T) => boolean = () => tr
 function matches(k: RecordKeys, q: CandidateQuery): boolean {
   const n = normalizeQuery(q);
   if (n.keyed && !((n.patientKey !== null && k.patientKey === n.patientKey)
+    || (n.patientDigits !== null && k.patientDigits === n.patientDigits)
     || (k.accessionKey !== null && n.accessionKeys.includes(k.accessionKey))
     || k.accessionBlockKeys.some((x) => n.accessionBlockKeys.includes(x)))) return false;
   if (n.fromDate === null && n.toDate === null) return true;

@@ -79,6 +79,7 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
     if (n.keyed) {
       const keys: string[] = [];
       if (n.patientKey !== null) keys.push(`patient_key = ${p(n.patientKey)}`);
+      if (n.patientDigits !== null) keys.push(`patient_digits = ${p(n.patientDigits)}`);
       if (n.accessionKeys.length > 0) keys.push(`accession_key = ANY(${p(n.accessionKeys)}::text[])`);
       if (n.accessionBlockKeys.length > 0) keys.push(`accession_block_keys && ${p(n.accessionBlockKeys)}::text[]`);
       if (keys.length === 0) return [];
@@ -128,28 +129,29 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
     async putScan(scan: Scan): Promise<boolean> {
       const k = scanKeys(scan);
       return changed(
-        `INSERT INTO studies (study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys)
-         VALUES ($1, $2, $3, $4::date, $5::jsonb, $6::text[])
+        `INSERT INTO studies (study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys, patient_digits)
+         VALUES ($1, $2, $3, $4::date, $5::jsonb, $6::text[], $7)
          ON CONFLICT (study_instance_uid) DO UPDATE SET patient_key = EXCLUDED.patient_key,
            accession_key = EXCLUDED.accession_key, exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload,
-           accession_block_keys = EXCLUDED.accession_block_keys
+           accession_block_keys = EXCLUDED.accession_block_keys, patient_digits = EXCLUDED.patient_digits
          WHERE studies.payload IS DISTINCT FROM EXCLUDED.payload
          RETURNING 1`,
-        [scan.studyInstanceUid, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(scan), k.accessionBlockKeys],
+        [scan.studyInstanceUid, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(scan), k.accessionBlockKeys, k.patientDigits],
       );
     },
 
     async putReport(report: Report): Promise<boolean> {
       const k = reportKeys(report);
       return changed(
-        `INSERT INTO reports (report_id, study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys)
-         VALUES ($1, $2, $3, $4, $5::date, $6::jsonb, $7::text[])
+        `INSERT INTO reports (report_id, study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys, patient_digits)
+         VALUES ($1, $2, $3, $4, $5::date, $6::jsonb, $7::text[], $8)
          ON CONFLICT (report_id) DO UPDATE SET study_instance_uid = EXCLUDED.study_instance_uid,
            patient_key = EXCLUDED.patient_key, accession_key = EXCLUDED.accession_key,
-           exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload, accession_block_keys = EXCLUDED.accession_block_keys
+           exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload, accession_block_keys = EXCLUDED.accession_block_keys,
+           patient_digits = EXCLUDED.patient_digits
          WHERE reports.payload IS DISTINCT FROM EXCLUDED.payload
          RETURNING 1`,
-        [report.reportId, report.studyInstanceUid ?? null, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(report), k.accessionBlockKeys],
+        [report.reportId, report.studyInstanceUid ?? null, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(report), k.accessionBlockKeys, k.patientDigits],
       );
     },
 

@@ -109,6 +109,13 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.findScanCandidates({ accessionKeys: ['NOPE'] })).toEqual([]);
     });
 
+    it('finds a patient whose id differs only in a prefix or zero padding', async () => {
+      await s.putScan({ ...scan('1.1'), patient: { id: '0012345' } });
+      await s.putScan({ ...scan('1.2'), patient: { id: '123' } });
+      expect(uids(await s.findScanCandidates({ patientId: 'H-12345' }))).toEqual(['1.1']);
+      expect(uids(await s.findScanCandidates({ patientId: 'H-123' }))).toEqual([]);
+    });
+
     it('finds a record one keying error away only when near accessions are asked for', async () => {
       await s.putScan({ ...scan('1.1'), patient: { id: 'PX1' }, accession: 'ACC-2026-001234' });
       await s.putScan({ ...scan('1.2'), patient: { id: 'PX2' }, accession: 'ACC-2026-009876' });
