@@ -60,6 +60,8 @@ export interface CommitContext {
   actor: string;
   /** Extra audit payload of the decision, e.g. the review item a person resolved. */
   note?: Record<string, unknown>;
+  /** Plan messages only for these destinations (e.g. a late FHIR copy of an already corrected study). */
+  onlyDestinations?: ReadonlySet<string>;
 }
 
 /** Writes a pending job to the store's outbox, then enqueues it (see the module comment). */
@@ -84,9 +86,12 @@ export async function commitCorrections(deps: CommitDeps, corrections: readonly 
   const now = deps.clock();
   const at = now.toISOString();
   const plan = planOutbound(corrections, { scans: ctx.scans, reports: ctx.reports, fhirResources: new Map(), outbound: deps.config.outbound, now });
-  const messages = [...plan.messages, ...planRecordUpdates(corrections, ctx)];
+  const messages = [...plan.messages, ...planRecordUpdates(corrections, ctx)].filter((m) => !ctx.onlyDestinations || ctx.onlyDestinations.has(m.destination));
   for (const c of corrections) {
-    if (await deps.store.putCorrection(c)) fresh.push(c);
+    if (await deps.store.putCorrection(c)) {
+      fresh.push(c);
+      await applyToRecord(deps.store, c);
+    }
     const done = await deps.store.listAudit({ correctionId: c.id, actions: [DECIDED, PLANNED, SKIPPED, DELIVERED, DEAD_LETTER] });
     if (!done.some((r) => r.action === DECIDED)) {
       await deps.store.appendAudit({
@@ -110,6 +115,22 @@ export async function commitCorrections(deps: CommitDeps, corrections: readonly 
     }
   }
   return fresh;
+}
+
+/**
+ * The stored record takes the decided value at once, so that later arrivals are linked against what
+ * acclink has decided rather than a value already on its way out (the poller's re-read of the archive
+ * confirms it later; the original is in the correction and its audit row).
+ */
+async function applyToRecord(store: Store, c: Correction): Promise<void> {
+  if (c.field !== 'AccessionNumber') return;
+  if (c.target === 'scan' && c.studyInstanceUid !== undefined) {
+    const scan = await store.getScan(c.studyInstanceUid);
+    if (scan && scan.accession === (c.from ?? undefined)) await store.putScan({ ...scan, accession: c.to });
+  } else if (c.target === 'report' && c.reportId !== undefined) {
+    const report = await store.getReport(c.reportId);
+    if (report && report.accession === (c.from ?? undefined)) await store.putReport({ ...report, accession: c.to });
+  }
 }
 
 function destinationOf(result: unknown): string | undefined {

@@ -138,6 +138,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       throw e;
     }
   }
+  const ingestDeps = { store: opts.store, queue: opts.queue, outbound: { config, clock: opts.clock, destinations: decisions.destinations } };
   const interval = opts.sweepIntervalMs ?? 60_000;
   // A failed sweep is retried at the next tick; the error is not lost silently but counted as no recovery.
   const timer = interval > 0 ? setInterval(() => { sweep().catch(() => undefined); }, interval) : undefined;
@@ -145,8 +146,8 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   let stopping: Promise<void> | undefined;
   return {
     address, stats, decisions,
-    ingestScan: (scan) => ingestRecords(opts, { scans: [scan], reports: [] }),
-    ingest: (batch) => ingestRecords(opts, batch),
+    ingestScan: (scan) => ingestRecords(ingestDeps, { scans: [scan], reports: [] }),
+    ingest: (batch) => ingestRecords(ingestDeps, batch),
     sweep,
     stop() {
       stopping ??= (async () => {

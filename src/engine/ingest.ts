@@ -17,13 +17,18 @@ import { applyDemographics, isAdt, readAdt, type AdtUpdate } from '../transforms
 import { DEFAULT_HL7_FIELD_MAPPING, type Hl7FieldMapping } from '../transforms/hl7/mapping.ts';
 import { hl7ToReports } from '../transforms/hl7/report.ts';
 import { mergeScan } from '../transforms/merge.ts';
-import { enqueueTracked } from './commit.ts';
+import { commitCorrections, enqueueTracked, type CommitDeps } from './commit.ts';
+import { canonicalAccession } from '../linker/accession.ts';
+import { correctionId } from '../linker/survivor.ts';
+import { CorrectionReason, type Correction } from '../model/link.ts';
 import { linkJobId } from './link-worker.ts';
 
 /** What ingest needs. */
 export interface IngestDeps {
   store: Store;
   queue: JobQueue;
+  /** What committing a late FHIR catch-up needs; without it, late ImagingStudies are only stored. */
+  outbound?: Omit<CommitDeps, 'store' | 'queue'>;
   /** Field mapping for HL7 reading; default: the shipped default mapping. */
   hl7Fields?: Hl7FieldMapping;
   /** Called once per message with its outcome, MSH-9 type and the time since it arrived, for metrics (no content). */
@@ -82,11 +87,36 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
 }
 
 /** Store records (e.g. from FHIR or PACS polling) and queue their `link` jobs. Resolves after both. */
-export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
-  for (const scan of batch.scans) await deps.store.putScan(combineScan(await deps.store.getScan(scan.studyInstanceUid), scan));
+export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue' | 'outbound'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
+  for (const scan of batch.scans) {
+    const merged = combineScan(await deps.store.getScan(scan.studyInstanceUid), scan);
+    await deps.store.putScan(merged);
+    if (deps.outbound && fromFhirOnly(scan)) await catchUpFhir(deps as Required<Pick<IngestDeps, 'outbound'>> & IngestDeps, scan, merged);
+  }
   for (const report of batch.reports) await deps.store.putReport(report);
   for (const scan of batch.scans) await queueLink(deps, { studyInstanceUid: scan.studyInstanceUid });
   for (const report of batch.reports) await queueLink(deps, { reportId: report.reportId });
+}
+
+/**
+ * An ImagingStudy that arrives after its study was corrected still holds the old accession: the archive's
+ * headers win the merge, so linking would see nothing to do. The decided value is carried to the FHIR
+ * server alone (the archive, PACS and RIS have it already).
+ */
+async function catchUpFhir(deps: IngestDeps & Required<Pick<IngestDeps, 'outbound'>>, incoming: Scan, merged: Scan): Promise<void> {
+  if (!merged.accession || canonicalAccession(incoming.accession) === canonicalAccession(merged.accession)) return;
+  const link = (await deps.store.listLinks({ studyInstanceUid: merged.studyInstanceUid })).find((l) => l.accession === merged.accession);
+  if (!link) return;
+  const from = incoming.accession ?? null;
+  const c: Correction = {
+    id: correctionId('scan', merged.studyInstanceUid, from, merged.accession), target: 'scan', studyInstanceUid: merged.studyInstanceUid,
+    field: 'AccessionNumber', from, to: merged.accession, linkedTo: link.reportId, probability: link.probability,
+    reason: CorrectionReason.StudyTakesReportAccession,
+  };
+  await commitCorrections({ ...deps.outbound, store: deps.store, queue: deps.queue }, [c], {
+    scans: [{ ...merged, accession: from ?? undefined }], reports: [], links: [link], actor: 'acclink',
+    note: { catchUp: 'fhir' }, onlyDestinations: new Set(['fhir']),
+  });
 }
 
 /** Store one scan (e.g. from PACS polling) and queue its `link` job. Resolves after both. */

@@ -198,3 +198,30 @@ describe('candidate search in the engine', () => {
     }
   });
 });
+
+describe('a FHIR ImagingStudy that arrives after its study was corrected', () => {
+  it('gets the decided accession through the FHIR destination alone; the stored study holds the decided value', async () => {
+    const store = createMemoryStore();
+    const queue = createMemoryQueue();
+    const pacs = createMemorySink();
+    const fhir = createMemorySink();
+    const engine = await startEngine({ store, queue, clock, sinks: { pacs, fhir }, sweepIntervalMs: 0 });
+    try {
+      await engine.ingestScan({ ...study, sources: [{ kind: 'dicom', path: 'orthanc/instances/x' }] });
+      await engine.ingest({ scans: [], reports: [{
+        reportId: 'FL7', kind: 'report', accession: 'ACC1000001', patient: study.patient, examDateTime: '2026-03-01T10:00:00',
+        procedureText: 'CT CHEST', modality: 'CT', text: 'IMPRESSION: No acute disease.', sources: [{ kind: 'hl7', path: 'mllp:x' }],
+      }] });
+      await until(() => pacs.messages.length === 1, 'the PACS correction');
+      expect((await store.getScan(study.studyInstanceUid))?.accession).toBe('ACC1000001');
+      await engine.ingest({ scans: [{ ...study, fhirId: 'is-7', sources: [{ kind: 'fhir', path: 'fhir-poll' }] }], reports: [] });
+      await until(() => fhir.messages.length === 1, 'the FHIR catch-up');
+      expect(JSON.parse(fhir.messages[0]?.body ?? '{}')).toEqual({ target: 'ImagingStudy/is-7', from: 'ACC1000010', to: 'ACC1000001' });
+      expect(pacs.attempts).toBe(1);
+      expect((await store.getScan(study.studyInstanceUid))?.fhirId).toBe('is-7');
+    } finally {
+      await engine.stop();
+      await queue.close();
+    }
+  });
+});
