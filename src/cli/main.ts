@@ -9,6 +9,7 @@ import { labelReportCommand } from './label-report.ts';
 import { mappingsCommand } from './mappings.ts';
 import { serveCommand, workerCommand } from './serve.ts';
 import { undoCommand } from './undo.ts';
+import { weightsCommand } from './weights.ts';
 import { hashPasswordFromStream } from '../console/hash-password.ts';
 import { reconcileCommand } from './reconcile.ts';
 import { synthCommand } from './synth.ts';
@@ -28,6 +29,7 @@ Commands:
               delivered to the RIS, PACS, archive and FHIR server; embedded defaults, no servers needed
   worker      Link and delivery workers alone, on a shared PostgreSQL and Redis (scale out)
   undo        Send the reverse of a correction through a running engine
+  weights     "weights learn-reviews": propose linker weights learned from reviewers' answers in the console
   hash-password  Read a console user's password from standard input and print its scrypt hash
 
 Run "acclink <command> --help" for a command's options.`;
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = {
   serve: (argv) => serveCommand(argv),
   worker: (argv) => workerCommand(argv),
   undo: (argv) => undoCommand(argv),
+  weights: (argv) => weightsCommand(argv),
   'hash-password': async (argv) => {
     if (argv.length > 0) {
       process.stdout.write('Usage: printf \'%s\' "password" | acclink hash-password\n\nPrints the scrypt hash to put in engine.console.auth.users[].passwordHash.\n');
