@@ -8,6 +8,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type tls from 'node:tls';
 import { createFhirPoller, type FhirPoller } from '../channels/fhir/poller.ts';
+import { createFilePixelSource } from '../channels/files/pixel-source.ts';
+import { createOrthancPixelSource } from '../channels/pacs/orthanc-pixel-source.ts';
+import { composePixelSources } from '../channels/pixel-source.ts';
 import { createOrthancClient } from '../channels/pacs/orthanc-client.ts';
 import { createOrthancPoller, type OrthancPoller } from '../channels/pacs/orthanc-poller.ts';
 import { createFhirSink } from '../channels/sinks/fhir.ts';
@@ -16,6 +19,7 @@ import { createMemorySink } from '../channels/sinks/memory.ts';
 import { createMllpSink } from '../channels/sinks/mllp.ts';
 import { createOrthancSink } from '../channels/sinks/orthanc.ts';
 import type { EngineSettings } from '../config/engine.ts';
+import type { PixelSource } from '../model/pixels.ts';
 import type { JobQueue } from '../model/queue.ts';
 import type { InputRejection } from '../model/types.ts';
 import type { Sink } from '../model/sink.ts';
@@ -123,4 +127,21 @@ export function buildPollers(
     });
   }
   return out;
+}
+
+/**
+ * Where the engine reads stored studies' images for image evidence: DICOM files named in scan sources
+ * (relative ones against `console.dicomRoot`, as thumbnails do), then each configured Orthanc (the PACS
+ * source, the archive destination) for instances the poller named `orthanc/instances/<id>`.
+ */
+export function buildPixelSource(settings: EngineSettings, baseDir: string): PixelSource {
+  const root = settings.console?.dicomRoot;
+  const sources: PixelSource[] = [createFilePixelSource(root ? { root: path.resolve(baseDir, root) } : {})];
+  const seen = new Set<string>();
+  for (const o of [settings.sources.orthanc, settings.destinations.archive?.orthanc]) {
+    if (!o || seen.has(o.url)) continue;
+    seen.add(o.url);
+    sources.push(createOrthancPixelSource(createOrthancClient({ url: o.url, ...(o.username && o.password ? { credentials: { username: o.username, password: o.password } } : {}) })));
+  }
+  return composePixelSources(sources);
 }

@@ -15,7 +15,7 @@ import type { LoadedConfig } from '../config/load.ts';
 import { startEngine, type Engine } from '../engine/engine.ts';
 import { deliverQueue, type JobQueue, type QueueCounts, type QueueName } from '../model/queue.ts';
 import type { Store } from '../model/store.ts';
-import { buildPollers, buildSinks, openQueue, openStore, tlsFiles, type DestinationAddress, type StoreKind } from './adapters.ts';
+import { buildPixelSource, buildPollers, buildSinks, openQueue, openStore, tlsFiles, type DestinationAddress, type StoreKind } from './adapters.ts';
 import { registerApiRoutes } from './api-routes.ts';
 import { consolePlugin } from '../console/index.ts';
 import path from 'node:path';
@@ -77,10 +77,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const tls = listen ? tlsFiles(settings.mllp?.tls, opts.baseDir) : undefined;
   const engine = await startEngine({
     store, queue, sinks, clock: opts.clock, config: opts.config, sweepIntervalMs: settings.sweepIntervalMs,
+    pixels: buildPixelSource(settings, opts.baseDir),
     ...(listen && settings.mllp ? { mllp: { host: settings.mllp.host, port: settings.mllp.port, ...(settings.mllp.allowedPeers?.length ? { allowedPeers: settings.mllp.allowedPeers } : {}), ...(tls ? { tls } : {}) } } : {}),
     observer: {
       messageIn: (channel, type, outcome, latencyMs) => { metrics.messageIn(channel, type, outcome); metrics.ackLatencyMs(channel, latencyMs); },
       linkDecision: (status) => { metrics.linkDecision(status); },
+      evidenceIssue: (issue) => { logger.warn(issue, 'image evidence unavailable'); },
       delivery: (destination, type, outcome) => {
         metrics.messageOut(destination, type, outcome);
         if (outcome !== 'delivered') metrics.deliveryFailure(destination, outcome);

@@ -9,6 +9,7 @@
  * and destination. The audit trail already holds record content (before/after), so no new exposure.
  */
 import type { LoadedConfig } from '../config/load.ts';
+import type { EvidenceProvider } from '../linker/compare/index.ts';
 import { reconcile } from '../linker/reconcile.ts';
 import type { Correction, Link, LinkStatus, ReviewItem } from '../model/link.ts';
 import { AccessionLevel, compareAccessions, isPlaceholderAccession } from '../linker/accession.ts';
@@ -19,6 +20,7 @@ import type { Report, Scan } from '../model/types.ts';
 import { examDateOf, reviewKey } from '../store/keys.ts';
 import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
 import { commitCorrections, enqueueTracked } from './commit.ts';
+import type { EngineEvidence } from './evidence.ts';
 import type { IdDomainEstimate } from './id-domain.ts';
 
 /** Days either side of the subject's exam date searched for candidates. */
@@ -40,6 +42,8 @@ export interface LinkDeps {
   idDomain?: IdDomainEstimate;
   /** Called per decision about the job's subject: a link (`verified`, or `mismatch` when corrected) or a review item's status. */
   onDecision?: (status: LinkStatus) => void;
+  /** Image and report-text evidence for subjects the header-only pass leaves in review; absent: headers only. */
+  evidence?: EngineEvidence;
 }
 
 function shiftDate(day: string, days: number): string {
@@ -219,9 +223,13 @@ async function linkSet(
   const shared = domain?.shared;
   // Items decided before the engine knew whether ids are comparable are looked at again once it does.
   if (domain?.changed) await relinkOpenItems(deps);
-  const result = reconcile(set.scans, set.reports, {
-    config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed), ...(shared !== undefined ? { sharedIdDomain: shared } : {}),
+  const run = (providers: EvidenceProvider[]): ReturnType<typeof reconcile> => reconcile(set.scans, set.reports, {
+    config: linker, weights: deps.config.weights, describer, rng: seededRng(deps.config.seed), providers, ...(shared !== undefined ? { sharedIdDomain: shared } : {}),
   });
+  let result = run([]);
+  // As the batch command: a second pass with findings evidence only where the header pass left the subject in review.
+  const providers = deps.evidence ? await deps.evidence.providersFor(set, result, subject) : [];
+  if (providers.length > 0) result = run(providers);
   const { studyInstanceUid, reportId } = subject;
   const at = deps.clock().toISOString();
   const touches = (s: string | undefined, r: string | undefined): boolean =>
