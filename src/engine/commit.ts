@@ -17,6 +17,7 @@ import type { Store } from '../model/store.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { planOutbound, type OutboundMessage } from '../transforms/outbound.ts';
 import { planRecordUpdates } from '../transforms/outbound-updates.ts';
+import { planHeaderOutbound } from '../transforms/outbound-headers.ts';
 
 /** Attempts per delivery before it is dead-lettered (first try included). */
 export const DELIVER_ATTEMPTS = 8;
@@ -85,7 +86,10 @@ export async function commitCorrections(deps: CommitDeps, corrections: readonly 
   const fresh: Correction[] = [];
   const now = deps.clock();
   const at = now.toISOString();
-  const plan = planOutbound(corrections, { scans: ctx.scans, reports: ctx.reports, fhirResources: new Map(), outbound: deps.config.outbound, now });
+  const outboundCtx = { scans: ctx.scans, reports: ctx.reports, fhirResources: new Map(), outbound: deps.config.outbound, now };
+  const plan = planOutbound(corrections, outboundCtx);
+  // A report's header fix (patient consensus) goes to the RIS as ADT^A08, as in the batch command; a study's goes to the archive (planRecordUpdates).
+  planHeaderOutbound(corrections.filter((c) => c.target === 'report'), outboundCtx, plan);
   const messages = [...plan.messages, ...planRecordUpdates(corrections, ctx)].filter((m) => !ctx.onlyDestinations || ctx.onlyDestinations.has(m.destination));
   for (const c of corrections) {
     if (await deps.store.putCorrection(c)) {

@@ -1,6 +1,7 @@
 /**
- * The streaming engine (issue 3), wired: an optional MLLP listener feeding the ingest stage, a `link`
- * worker and one `deliver:<destination>` worker per sink. Adapters are injected; {@link startEngine}
+ * The streaming engine (issue 3), wired: an optional MLLP listener feeding the ingest stage, a
+ * `standardize` worker when a standards profile is loaded (issue 4), a `link` worker and one
+ * `deliver:<destination>` worker per sink. Adapters are injected; {@link startEngine}
  * owns only the listener, the workers and the pending-job sweep it starts (the caller closes the store
  * and queue it passed in). Without `mllp` it runs workers only (`acclink worker`): workers are stateless,
  * so several processes can share one Redis and one PostgreSQL.
@@ -11,15 +12,18 @@ import { createMllpServer, type MllpServer, type MllpServerEvent, type MllpServe
 import type { LoadedConfig } from '../config/load.ts';
 import { loadConfig } from '../config/load.ts';
 import type { LinkStatus } from '../model/link.ts';
-import { deliverQueue, type JobQueue, type QueueName, type WorkerHandle } from '../model/queue.ts';
+import type { PixelSource } from '../model/pixels.ts';
+import { deliverQueue, type JobQueue, type QueueName, type SubjectJob, type WorkerHandle } from '../model/queue.ts';
 import type { DeliveryOutcome, Sink } from '../model/sink.ts';
 import type { Store } from '../model/store.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { DELIVER_ATTEMPTS, DELIVER_BACKOFF_MS } from './commit.ts';
 import type { DecisionDeps } from './decisions.ts';
 import { createDeliverHandler } from './deliver-worker.ts';
-import { createIngestHandler, ingestRecords, type IngestOutcome } from './ingest.ts';
+import { createIngestHandler, ingestRecords, queueLink, type IngestOutcome } from './ingest.ts';
 import { createLinkHandler } from './link-worker.ts';
+import { createStandardizeHandler } from './standardize-worker.ts';
+import { createEngineEvidence, type EvidenceIssue } from './evidence.ts';
 import { createIdDomainEstimate } from './id-domain.ts';
 
 /** Hooks for metrics; never given message content. */
@@ -27,6 +31,8 @@ export interface EngineObserver {
   messageIn?(channel: string, type: string, outcome: IngestOutcome, latencyMs: number): void;
   delivery?(destination: string, type: string, outcome: DeliveryOutcome): void;
   linkDecision?(status: LinkStatus): void;
+  /** Image evidence could not be had for a study (or at all); the header-only decision stands. */
+  evidenceIssue?(issue: EvidenceIssue): void;
 }
 
 export interface EngineOptions {
@@ -46,6 +52,8 @@ export interface EngineOptions {
   /** Listener events (never message content), e.g. for logs. */
   onEvent?: (event: MllpServerEvent) => void;
   observer?: EngineObserver;
+  /** Where stored studies' images are read; with `config.modelDirs` non-empty it turns image evidence on. */
+  pixels?: PixelSource;
 }
 
 /** Counters since start: no content, safe to print. */
@@ -75,12 +83,18 @@ export interface Engine {
 
 /**
  * Re-enqueue every job in the store's pending outbox. Jobs still queued are not doubled (job ids
- * de-duplicate), so this is safe at any time, from any process.
+ * de-duplicate), so this is safe at any time, from any process. With standardization off (no profile
+ * loaded any more), a pending `standardize` job becomes its subject's `link` job: no worker would take it.
  */
-export async function sweepPending(store: Store, queue: JobQueue): Promise<number> {
+export async function sweepPending(store: Store, queue: JobQueue, stages: { standardize?: boolean } = {}): Promise<number> {
   const pending = await store.listPending();
   for (const p of pending) {
     const name = p.queue as QueueName;
+    if (name === 'standardize' && stages.standardize !== true) {
+      await queueLink({ store, queue }, p.data as SubjectJob);
+      await store.removePending(p.queue, p.jobId);
+      continue;
+    }
     const opts = name.startsWith('deliver:') ? { jobId: p.jobId, attempts: DELIVER_ATTEMPTS, backoffMs: DELIVER_BACKOFF_MS } : { jobId: p.jobId };
     await queue.enqueue(name, p.data as never, opts);
   }
@@ -95,7 +109,15 @@ function startWorkers(opts: EngineOptions, config: LoadedConfig, stats: EngineSt
     onCorrection: () => { stats.corrections++; },
     idDomain: createIdDomainEstimate(opts.store),
     onDecision: (status) => { opts.observer?.linkDecision?.(status); },
+    // Once per engine: the model sessions and the verdict cache live as long as the worker.
+    ...(opts.pixels && config.modelDirs.length > 0
+      ? { evidence: createEngineEvidence({ config, pixels: opts.pixels, onIssue: (i) => { opts.observer?.evidenceIssue?.(i); } }) }
+      : {}),
   })));
+  // With a standards profile, arrivals are standardized first (one job at a time, as linking: consensus reads the patient's records).
+  if (config.standards) {
+    workers.push(opts.queue.work('standardize', createStandardizeHandler({ ...deps, standards: config.standards, onCorrection: () => { stats.corrections++; } })));
+  }
   for (const [destination, sink] of Object.entries(opts.sinks)) {
     workers.push(opts.queue.work(deliverQueue(destination), createDeliverHandler({
       store: opts.store, sink, clock: opts.clock,
@@ -111,7 +133,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   const stats: EngineStats = { messages: { accepted: 0, duplicate: 0, rejected: 0 }, corrections: 0, deliveries: { delivered: 0, retry: 0, dead: 0 }, recovered: 0 };
   const decisions: DecisionDeps = { store: opts.store, queue: opts.queue, config, clock: opts.clock, destinations: new Set(Object.keys(opts.sinks)) };
   const sweep = async (): Promise<number> => {
-    const n = await sweepPending(opts.store, opts.queue);
+    const n = await sweepPending(opts.store, opts.queue, { standardize: config.standards !== undefined });
     stats.recovered += n;
     return n;
   };
@@ -122,7 +144,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
   if (opts.mllp) {
     server = createMllpServer({
       handle: createIngestHandler({
-        store: opts.store, queue: opts.queue, hl7Fields: config.hl7Fields,
+        store: opts.store, queue: opts.queue, hl7Fields: config.hl7Fields, standardize: config.standards !== undefined,
         onMessage: (o, type, latencyMs) => { stats.messages[o]++; opts.observer?.messageIn?.('mllp', type, o, latencyMs); },
       }),
       ackIds: () => randomUUID().replace(/-/g, '').slice(0, 20),
@@ -138,7 +160,7 @@ export async function startEngine(opts: EngineOptions): Promise<Engine> {
       throw e;
     }
   }
-  const ingestDeps = { store: opts.store, queue: opts.queue, outbound: { config, clock: opts.clock, destinations: decisions.destinations } };
+  const ingestDeps = { store: opts.store, queue: opts.queue, standardize: config.standards !== undefined, outbound: { config, clock: opts.clock, destinations: decisions.destinations } };
   const interval = opts.sweepIntervalMs ?? 60_000;
   // A failed sweep is retried at the next tick; the error is not lost silently but counted as no recovery.
   const timer = interval > 0 ? setInterval(() => { sweep().catch(() => undefined); }, interval) : undefined;

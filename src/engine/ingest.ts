@@ -1,6 +1,7 @@
 /**
  * Ingest stage of the streaming engine (issue 3): turns one received HL7 v2 message (or one scan, or a
- * batch of FHIR records) into durable records plus `link` jobs. The MLLP `handle` resolves only after the
+ * batch of FHIR records) into durable records plus `link` jobs (`standardize` jobs when header
+ * standardization is on, see `standardize-worker.ts`). The MLLP `handle` resolves only after the
  * store writes and the enqueue, so the listener never sends AA for something that could still be lost.
  *
  * The message is recorded as received *last*: every step before is idempotent (upserts, a pending-job
@@ -29,6 +30,8 @@ export interface IngestDeps {
   queue: JobQueue;
   /** What committing a late FHIR catch-up needs; without it, late ImagingStudies are only stored. */
   outbound?: Omit<CommitDeps, 'store' | 'queue'>;
+  /** Header standardization is on (a standards profile is loaded): arrivals queue `standardize`, which queues `link`. */
+  standardize?: boolean;
   /** Field mapping for HL7 reading; default: the shipped default mapping. */
   hl7Fields?: Hl7FieldMapping;
   /** Called once per message with its outcome, MSH-9 type and the time since it arrived, for metrics (no content). */
@@ -41,6 +44,17 @@ export type IngestOutcome = 'accepted' | 'duplicate' | 'rejected';
 /** Queue the `link` job of one subject, through the store's pending outbox. */
 export async function queueLink(deps: Pick<IngestDeps, 'store' | 'queue'>, subject: SubjectJob): Promise<void> {
   await enqueueTracked(deps, 'link', subject, { jobId: linkJobId(subject) });
+}
+
+/** The `standardize` job id of a subject (also its key in the store's pending outbox). */
+export function standardizeJobId(data: SubjectJob): string {
+  return data.reportId !== undefined ? `standardize:${data.reportId}` : `standardize:study:${data.studyInstanceUid ?? ''}`;
+}
+
+/** Queue the first stage after ingest: `standardize` when standardization is on, else `link`. */
+export async function queueArrival(deps: Pick<IngestDeps, 'store' | 'queue' | 'standardize'>, subject: SubjectJob): Promise<void> {
+  if (deps.standardize === true) await enqueueTracked(deps, 'standardize', subject, { jobId: standardizeJobId(subject) });
+  else await queueLink(deps, subject);
 }
 
 /**
@@ -86,16 +100,16 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
   };
 }
 
-/** Store records (e.g. from FHIR or PACS polling) and queue their `link` jobs. Resolves after both. */
-export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue' | 'outbound'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
+/** Store records (e.g. from FHIR or PACS polling) and queue their first jobs (see {@link queueArrival}). Resolves after both. */
+export async function ingestRecords(deps: Pick<IngestDeps, 'store' | 'queue' | 'outbound' | 'standardize'>, batch: { scans: readonly Scan[]; reports: readonly Report[] }): Promise<void> {
   for (const scan of batch.scans) {
     const merged = combineScan(await deps.store.getScan(scan.studyInstanceUid), scan);
     await deps.store.putScan(merged);
     if (deps.outbound && fromFhirOnly(scan)) await catchUpFhir(deps as Required<Pick<IngestDeps, 'outbound'>> & IngestDeps, scan, merged);
   }
   for (const report of batch.reports) await deps.store.putReport(report);
-  for (const scan of batch.scans) await queueLink(deps, { studyInstanceUid: scan.studyInstanceUid });
-  for (const report of batch.reports) await queueLink(deps, { reportId: report.reportId });
+  for (const scan of batch.scans) await queueArrival(deps, { studyInstanceUid: scan.studyInstanceUid });
+  for (const report of batch.reports) await queueArrival(deps, { reportId: report.reportId });
 }
 
 /**
@@ -119,8 +133,8 @@ async function catchUpFhir(deps: IngestDeps & Required<Pick<IngestDeps, 'outboun
   });
 }
 
-/** Store one scan (e.g. from PACS polling) and queue its `link` job. Resolves after both. */
-export function ingestScan(deps: Pick<IngestDeps, 'store' | 'queue'>, scan: Scan): Promise<void> {
+/** Store one scan (e.g. from PACS polling) and queue its first job. Resolves after both. */
+export function ingestScan(deps: Pick<IngestDeps, 'store' | 'queue' | 'standardize'>, scan: Scan): Promise<void> {
   return ingestRecords(deps, { scans: [scan], reports: [] });
 }
 
@@ -143,7 +157,8 @@ async function applyAdt(deps: IngestDeps, update: AdtUpdate, at: string): Promis
     const next = { ...r, patient: applyDemographics(r.patient, update.patient) };
     if (await deps.store.putReport(next)) changed.push(next);
   }
-  for (const r of changed) await queueLink(deps, { reportId: r.reportId });
+  // New demographics can change the patient's consensus: with standardization on, they go through it again.
+  for (const r of changed) await queueArrival(deps, { reportId: r.reportId });
   await deps.store.appendAudit({ at, action: 'demographics-update', actor: 'adt', result: { event: update.event, reportsUpdated: changed.length } });
 }
 

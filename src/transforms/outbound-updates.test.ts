@@ -25,12 +25,29 @@ describe('planRecordUpdates', () => {
     expect(JSON.parse(out[2]?.body ?? '')).toEqual({ target: 'DiagnosticReport/dr-1', from: 'A2', to: 'A9' });
   });
 
-  it('skips header fixes and records it does not know', () => {
+  it('skips records it does not know', () => {
     const cs: Correction[] = [
       { ...base, id: 'c4', target: 'scan', studyInstanceUid: '9.9', from: 'A1', to: 'A2' },
-      { ...base, id: 'c5', field: 'StudyDescription', target: 'scan', studyInstanceUid: '1.2.3', from: 'x', to: 'y', reason: 'standard-entry' },
+      { ...base, id: 'c5', field: 'StudyDescription', target: 'scan', studyInstanceUid: '9.9', from: 'x', to: 'y', reason: 'standard-entry' },
     ];
     expect(planRecordUpdates(cs, { scans: [scan], reports: [] })).toEqual([]);
+  });
+
+  it('sends a study header fix to the archive as its own attribute change, never to FHIR; report-side header fixes go nowhere here', () => {
+    const cs: Correction[] = [
+      { ...base, id: 'c6', field: 'StudyDescription', target: 'scan', studyInstanceUid: '1.2.3', from: 'CT THORAX W/O', to: 'CT CHEST WITHOUT CONTRAST', reason: 'standard-entry' },
+      { ...base, id: 'c7', field: 'PatientName', target: 'scan', studyInstanceUid: '1.2.3', from: null, to: 'DOE^JANE', reason: 'patient-consensus' },
+      { ...base, id: 'c8', field: 'PatientSex', target: 'report', reportId: 'R1', from: 'M', to: 'F', reason: 'patient-consensus' },
+    ];
+    const out = planRecordUpdates(cs, { scans: [scan], reports: [report] });
+    expect(out.map((m) => [m.correctionId, m.destination, m.messageType, m.target])).toEqual([
+      ['c6', 'archive', 'DICOM modify', '1.2.3'],
+      ['c7', 'archive', 'DICOM modify', '1.2.3'],
+    ]);
+    expect(out.map((m) => JSON.parse(m.body) as unknown)).toEqual([
+      { studyInstanceUid: '1.2.3', attribute: 'StudyDescription', from: 'CT THORAX W/O', to: 'CT CHEST WITHOUT CONTRAST' },
+      { studyInstanceUid: '1.2.3', attribute: 'PatientName', from: null, to: 'DOE^JANE' },
+    ]);
   });
 
   it('names the FHIR resource of a record', () => {

@@ -1,6 +1,6 @@
 /**
  * Outbound planning for the streaming engine's non-HL7 destinations: the image archive (a DICOM
- * attribute change through its API) and FHIR servers (an accession change the sink re-reads and guards at
+ * attribute change through its API: accessions and header fixes) and FHIR servers (an accession change the sink re-reads and guards at
  * delivery time). The batch path writes JSON Patches from the resources it read; the engine cannot hold
  * every resource, and what it read may be stale by delivery time, so it plans the intent instead.
  * Pure: ids derive from correction ids.
@@ -25,8 +25,9 @@ function json(v: ArchiveUpdate | FhirAccessionUpdate): string {
 }
 
 /**
- * Messages for the archive and FHIR destinations: one archive update per study accession correction,
- * one FHIR update per correction of a record that came from FHIR.
+ * Messages for the archive and FHIR destinations: one archive update per study correction (the
+ * accession or a header fix, one attribute each), one FHIR update per accession correction of a record
+ * that came from FHIR. Header fixes are not sent to FHIR servers, as in the batch command.
  */
 export function planRecordUpdates(
   corrections: readonly Correction[],
@@ -36,16 +37,15 @@ export function planRecordUpdates(
   const reports = new Map(records.reports.map((r) => [r.reportId, r]));
   const out: OutboundMessage[] = [];
   for (const c of corrections) {
-    if (c.field !== 'AccessionNumber') continue;
     const record = c.target === 'scan'
       ? (c.studyInstanceUid === undefined ? undefined : scans.get(c.studyInstanceUid))
       : (c.reportId === undefined ? undefined : reports.get(c.reportId));
     if (!record) continue;
     if (c.target === 'scan' && c.studyInstanceUid !== undefined) {
-      const body: ArchiveUpdate = { studyInstanceUid: c.studyInstanceUid, attribute: 'AccessionNumber', from: c.from, to: c.to };
+      const body: ArchiveUpdate = { studyInstanceUid: c.studyInstanceUid, attribute: c.field, from: c.from, to: c.to };
       out.push({ correctionId: c.id, destination: Destination.Archive, messageType: ARCHIVE_MESSAGE_TYPE, fileName: `${c.id}.archive.json`, body: json(body), target: c.studyInstanceUid });
     }
-    const target = fhirTargetOf(record);
+    const target = c.field === 'AccessionNumber' ? fhirTargetOf(record) : undefined;
     if (target) {
       const body: FhirAccessionUpdate = { target, from: c.from, to: c.to };
       out.push({ correctionId: c.id, destination: Destination.Fhir, messageType: `PATCH ${target.split('/')[0] ?? ''}`, fileName: `${c.id}.fhir.json`, body: json(body), target });

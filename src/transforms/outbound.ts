@@ -4,7 +4,7 @@
  * a report's to the RIS as a corrected ORU (OBR-25 `C`), and either to a FHIR server as a JSON Patch
  * when the record came from FHIR. Pure: timestamps and ids are inputs, ids derive from correction ids.
  */
-import type { Correction } from '../model/link.ts';
+import type { CorrectableField, Correction } from '../model/link.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { buildProcedureUpdate, buildReportCorrection, type Hl7BuildOptions } from './hl7/build.ts';
 import { buildAccessionPatchRequest } from './fhir/patch.ts';
@@ -22,13 +22,15 @@ export const ARCHIVE_MESSAGE_TYPE = 'DICOM modify';
 
 /**
  * Body (JSON) of an `archive` message: one attribute of one study to change in the image archive, with
- * the value it must still hold, so the sink refuses to overwrite a change made meanwhile.
+ * the value it must still hold, so the sink refuses to overwrite a change made meanwhile. An accession
+ * correction and each header fix (issue 4: Study Description, Body Part Examined, Patient's Name, …)
+ * travel as one message per attribute, each with its own guard and its own correction id.
  * @see DICOM PS3.3 C.12.1.1.9 "Original Attributes Sequence" (where the old value is kept)
  */
 export interface ArchiveUpdate {
   studyInstanceUid: string;
-  /** DICOM keyword of the attribute. */
-  attribute: 'AccessionNumber';
+  /** DICOM keyword of the attribute: any {@link CorrectableField}. */
+  attribute: CorrectableField;
   /** The value the archive should hold now (null: empty or absent). */
   from: string | null;
   to: string;

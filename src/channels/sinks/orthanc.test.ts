@@ -126,6 +126,62 @@ describe('Orthanc sink', () => {
     }
   });
 
+  it('a header fix: StudyDescription is replaced in every instance, the old value kept, the accession untouched; a wrong from is refused', async () => {
+    const a1 = accession();
+    const { uid } = await upload({ accession: a1, series: 2, instancesPerSeries: 2 });
+    const p = await proxy();
+    const sink = createOrthancSink({ client: createOrthancClient({ url: p.url }), ledger: createMemoryLedger(), clock });
+    const fix: ArchiveUpdate = { studyInstanceUid: uid, attribute: 'StudyDescription', from: 'CT CHEST', to: 'CT CHEST WITHOUT CONTRAST' };
+
+    const stale = await sink.deliver(archiveMessage('c0ffee00000000000000000000d0', { ...fix, from: 'CT THORAX W/O' }));
+    expect(stale).toEqual({ outcome: 'dead', detail: 'changed-in-archive' });
+    expect(p.modifies).toEqual([]);
+
+    expect(await sink.deliver(archiveMessage('c0ffee00000000000000000000d1', fix))).toEqual({ outcome: 'delivered', detail: 'modified: UIDs kept' });
+    expect(JSON.parse(p.modifies[0] ?? '{}')).toMatchObject({ Replace: { StudyDescription: 'CT CHEST WITHOUT CONTRAST' }, Force: true });
+    const id = (await direct.lookupStudy(uid)) ?? '';
+    expect(await direct.studyMainTags(id)).toMatchObject({ StudyDescription: 'CT CHEST WITHOUT CONTRAST', AccessionNumber: a1 });
+    const instances = await direct.studyInstances(id);
+    expect(instances).toHaveLength(4);
+    for (const instance of instances) {
+      const tags = await direct.instanceTags(instance.ID);
+      expect(tags).toMatchObject({ StudyDescription: 'CT CHEST WITHOUT CONTRAST', AccessionNumber: a1 });
+      expect(tags.OriginalAttributesSequence).toEqual([{
+        ModifiedAttributesSequence: [{ StudyDescription: 'CT CHEST' }], AttributeModificationDateTime: '20240305120000+0000',
+        ModifyingSystem: 'ACCLINK', ReasonForTheAttributeModification: 'CORRECT', SourceOfPreviousValues: '',
+      }]);
+    }
+    // A repeat with a lost ledger finds the value in place: nothing sent again.
+    const fresh = createOrthancSink({ client: createOrthancClient({ url: p.url }), ledger: createMemoryLedger(), clock });
+    expect(await fresh.deliver(archiveMessage('c0ffee00000000000000000000d1', fix))).toEqual({ outcome: 'delivered', detail: 'already: the archive holds the new value' });
+    expect(p.modifies).toHaveLength(1);
+  });
+
+  it('a patient-level fix (PatientName) applies at study level; a PN with trailing empty components counts as the same value', async () => {
+    const { uid } = await upload({ patientName: 'Zztestfamily^Zzgiven^^' });
+    const sink = createOrthancSink({ client: direct, ledger: createMemoryLedger(), clock });
+    const fix: ArchiveUpdate = { studyInstanceUid: uid, attribute: 'PatientName', from: 'Zztestfamily^Zzgiven', to: 'ZZTESTFAMILY^ZZGIVEN' };
+    expect(await sink.deliver(archiveMessage('c0ffee00000000000000000000d2', fix))).toEqual({ outcome: 'delivered', detail: 'modified: UIDs kept' });
+    const [instance] = await direct.studyInstances((await direct.lookupStudy(uid)) ?? '');
+    expect((await direct.instanceTags(instance?.ID ?? '')).PatientName).toBe('ZZTESTFAMILY^ZZGIVEN');
+  });
+
+  it('series that disagree on a series-level attribute (Modality) → dead changed-in-archive: a study-level Replace would overwrite them all', async () => {
+    const { uid, series } = await upload({ series: 2, instancesPerSeries: 1, modality: 'CT' });
+    // Make the second series an MR in place, as a mixed study would be.
+    const seriesId = (await (await fetch(`${orthanc.url}/tools/lookup`, { method: 'POST', body: series[1] })).json() as Array<{ ID: string }>)[0]?.ID ?? '';
+    const res = await fetch(`${orthanc.url}/series/${seriesId}/modify`, {
+      method: 'POST', body: JSON.stringify({ Replace: { Modality: 'MR' }, Keep: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'], Force: true }),
+    });
+    expect(res.status).toBe(200);
+    await res.body?.cancel();
+    const p = await proxy();
+    const sink = createOrthancSink({ client: createOrthancClient({ url: p.url }), ledger: createMemoryLedger(), clock });
+    const r = await sink.deliver(archiveMessage('c0ffee00000000000000000000d3', { studyInstanceUid: uid, attribute: 'Modality', from: 'CT', to: 'OT' }));
+    expect(r).toEqual({ outcome: 'dead', detail: 'changed-in-archive' });
+    expect(p.modifies).toEqual([]);
+  });
+
   it('a study changed in the archive meanwhile → dead changed-in-archive, nothing sent, study untouched', async () => {
     const [actual, expected, wanted] = [accession(), accession(), accession()];
     const { uid } = await upload({ accession: actual });
@@ -223,6 +279,8 @@ describe('Orthanc sink', () => {
     const base = archiveMessage('c0ffee00000000000000000000ea', update);
     expect(await sink.deliver({ ...base, messageType: 'ORU^R01' })).toEqual({ outcome: 'dead', detail: 'not an archive update' });
     expect(await sink.deliver({ ...base, body: '{"studyInstanceUid":1}' })).toEqual({ outcome: 'dead', detail: 'invalid-archive-update: body is not an ArchiveUpdate' });
+    expect(await sink.deliver({ ...base, body: JSON.stringify({ ...update, attribute: 'PatientID' }) })).toEqual({ outcome: 'dead', detail: 'invalid-archive-update: body is not an ArchiveUpdate' });
+    expect(await sink.deliver({ ...base, body: JSON.stringify({ ...update, attribute: 'BodyPartExamined', to: 'chest' }) })).toEqual({ outcome: 'dead', detail: 'invalid-archive-update: USAGE' });
     expect(await sink.deliver({ ...base, body: JSON.stringify({ ...update, to: 'X'.repeat(17) }) })).toEqual({ outcome: 'dead', detail: 'invalid-archive-update: USAGE' });
     expect(p.modifies).toEqual([]);
   });
