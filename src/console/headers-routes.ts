@@ -7,6 +7,7 @@
  * @see https://dicom.nema.org/medical/dicom/current/output/chtml/part16/chapter_L.html
  */
 import { readFile } from 'node:fs/promises';
+import { HEADER_REVIEW_ITEM } from '../engine/standardize-worker.ts';
 import type { FastifyInstance } from 'fastify';
 import type { Scan } from '../model/types.ts';
 import { addSynonym, headerOfScan, isFieldName, type FieldName, type StandardsProfile } from '../transforms/standardize/header/index.ts';
@@ -77,15 +78,20 @@ export function registerHeaderRoutes(app: FastifyInstance, ctx: ConsoleContext):
   const deps = ctx.opts.decisions;
   const mappings = ctx.mappings;
 
+  // Items come from the engine's standardize stage (audit rows) and, when configured, from a batch run's
+  // header-review.jsonl; one item seen in both is listed once.
   const load = async (): Promise<Entry[]> => {
-    if (!ctx.opts.headerReview) return [];
     const decided = new Map<string, Entry['decided']>();
     for (const r of await deps.store.listAudit({ actions: [HEADER_REVIEW] })) {
       const res = r.result as { item?: string; decision?: string } | undefined;
       if (res?.item) decided.set(res.item, { by: r.actor, at: r.at, decision: res.decision ?? '' });
     }
-    return (await readItems(ctx.opts.headerReview.file)).map((item) => {
-      const id = ctx.opaqueId('header', keyOf(item));
+    const fromEngine = (await deps.store.listAudit({ actions: [HEADER_REVIEW_ITEM] })).map((r) => r.after as HeaderReviewItem);
+    const fromFile = ctx.opts.headerReview ? await readItems(ctx.opts.headerReview.file) : [];
+    const items = new Map<string, HeaderReviewItem>();
+    for (const item of [...fromEngine, ...fromFile]) items.set(keyOf(item), item);
+    return [...items.entries()].map(([key, item]) => {
+      const id = ctx.opaqueId('header', key);
       const d = decided.get(id);
       return { id, item, ...(d ? { decided: d } : {}) };
     });
@@ -100,8 +106,8 @@ export function registerHeaderRoutes(app: FastifyInstance, ctx: ConsoleContext):
     const cards: Html[] = [];
     for (const e of open.slice(0, 50)) cards.push(itemCard(ctx, e, e.item.studyInstanceUid ? await deps.store.getScan(e.item.studyInstanceUid) : undefined, prof, p.session.csrf, roleAtLeast(p.role, 'reviewer') && mappings !== undefined));
     const body = html`<h1>Header review</h1>
-${ctx.opts.headerReview ? html`<p>${open.length} open, ${entries.length - open.length} decided.${mappings ? html` Synonyms go to <a href="${ctx.base}/mappings?file=${encodeURIComponent(mappings.options.profile)}">${mappings.options.profile}</a>.` : html` <span class="muted">No mappings folder configured: decisions cannot be recorded.</span>`}</p>
-${open.length === 0 ? html`<p class="empty">Nothing to review.</p>` : cards}` : html`<p class="muted">No header review file is configured (option <code>headerReview.file</code>, the <code>header-review.jsonl</code> of a standardizing run).</p>`}`;
+${entries.length > 0 || ctx.opts.headerReview ? html`<p>${open.length} open, ${entries.length - open.length} decided.${mappings ? html` Synonyms go to <a href="${ctx.base}/mappings?file=${encodeURIComponent(mappings.options.profile)}">${mappings.options.profile}</a>.` : html` <span class="muted">No mappings folder configured: decisions cannot be recorded.</span>`}</p>
+${open.length === 0 ? html`<p class="empty">Nothing to review.</p>` : cards}` : html`<p class="muted">No header review items: the engine records them when a standards profile is configured (<code>standardize.profile</code>), and a batch run's <code>header-review.jsonl</code> can be shown with the option <code>headerReview.file</code>.</p>`}`;
     return ctx.page(req, reply, { title: 'Header review', current: 'headers', body });
   });
 

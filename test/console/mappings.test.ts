@@ -62,6 +62,15 @@ describe('header review and mappings', () => {
     expect((await r.get('/console/headers')).body).toContain('18 open, 2 decided');
   });
 
+  it("also lists the items the engine's standardize stage recorded in the audit trail, once", async () => {
+    const item = { target: 'scan', studyInstanceUid: '1.2.826.0.1.3680043.99.123', field: 'studyDescription', value: 'WEIRD PROTOCOL 7', status: 'INCONCLUSIVE', proposed: 'INCONCLUSIVE' };
+    for (let i = 0; i < 2; i++) await w.store.appendAudit({ at: '2026-03-20T10:00:00Z', action: 'header-review-item', actor: 'acclink', after: item });
+    const r = await signedIn(USERS.reviewer);
+    const page = await r.get('/console/headers');
+    expect(page.body).toContain('19 open, 2 decided');
+    expect(page.body.match(/<h3[^>]*>studyDescription: “WEIRD PROTOCOL 7”/g)).toHaveLength(1);
+  });
+
   it('edits synonyms and YAML (admin only), keeps every version, refuses an invalid profile, and restores', async () => {
     const v = await signedIn(USERS.viewer);
     const viewed = await v.get('/console/mappings');
