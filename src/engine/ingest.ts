@@ -95,9 +95,19 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
           : { code: 101, text: 'Message yields no report (missing report id or required field)' },
       });
     }
-    await ingestRecords(deps, { scans: [], reports: read.records });
-    return done((await deps.store.recordInbound(inbound)).duplicate ? 'duplicate' : 'accepted', { code: 'AA' });
+    // One transaction: the reports, their pending jobs and the receipt; then the queue (the outbox covers a crash in between).
+    const jobs = read.records.map((r) => firstJob(deps, { reportId: r.reportId }));
+    const { duplicate } = await deps.store.storeMessage({ reports: read.records, pending: jobs.map((j) => ({ queue: j.queue, jobId: j.jobId, data: j.data })), inbound });
+    for (const j of jobs) await deps.queue.enqueue(j.queue, j.data, { jobId: j.jobId });
+    return done(duplicate ? 'duplicate' : 'accepted', { code: 'AA' });
   };
+}
+
+/** The first job after ingest for a subject: `standardize` when standardization is on, else `link`. */
+function firstJob(deps: Pick<IngestDeps, 'standardize'>, subject: SubjectJob): { queue: 'standardize' | 'link'; jobId: string; data: SubjectJob } {
+  return deps.standardize === true
+    ? { queue: 'standardize', jobId: standardizeJobId(subject), data: subject }
+    : { queue: 'link', jobId: linkJobId(subject), data: subject };
 }
 
 /** Store records (e.g. from FHIR or PACS polling) and queue their first jobs (see {@link queueArrival}). Resolves after both. */

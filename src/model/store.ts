@@ -161,6 +161,13 @@ export interface Store {
   /** Record a received message unless (source, controlId) was already recorded. */
   recordInbound(message: InboundMessage): Promise<{ duplicate: boolean }>;
 
+  /**
+   * Store what one received message carries in one transaction: its reports (upserts), the pending jobs
+   * that will process them, and the message's receipt (as {@link recordInbound}). One commit per message
+   * keeps the acknowledgement fast, and a crash leaves either all of it or none.
+   */
+  storeMessage(message: { reports: readonly Report[]; pending: readonly PendingJob[]; inbound: InboundMessage }): Promise<{ duplicate: boolean }>;
+
   /** Remember a job that must run (see {@link PendingJob}). Idempotent per (queue, jobId). */
   addPending(job: PendingJob): Promise<void>;
   /** Forget a pending job once its effect is stored. No-op when absent. */

@@ -69,7 +69,7 @@ export function createMemoryStore(): Store {
       && (q.since === undefined || Date.parse(e.at) >= Date.parse(q.since));
   };
 
-  return {
+  const store: Store = {
     migrate: () => Promise.resolve(),
 
     putScan(scan: Scan): Promise<boolean> {
@@ -126,6 +126,12 @@ export function createMemoryStore(): Store {
       return Promise.resolve({ duplicate: false });
     },
 
+    async storeMessage(m): Promise<{ duplicate: boolean }> {
+      for (const r of m.reports) await store.putReport(r);
+      for (const j of m.pending) await store.addPending(j);
+      return store.recordInbound(m.inbound);
+    },
+
     addPending(job: PendingJob): Promise<void> {
       const key = `${job.queue}\u0000${job.jobId}`;
       if (!pending.has(key)) pending.set(key, toJson(job));
@@ -151,4 +157,5 @@ export function createMemoryStore(): Store {
 
     close: () => Promise.resolve(),
   };
+  return store;
 }

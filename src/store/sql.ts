@@ -7,11 +7,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import type { Correction, Link, ReviewItem } from '../model/link.ts';
 import type {
-  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, PendingJob, ReviewQuery, Store, SubjectQuery,
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, PendingJob, ReviewQuery, Store, SubjectQuery,
 } from '../model/store.ts';
 import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
-import { normalizeQuery, reportKeys, reviewKey, scanKeys } from './keys.ts';
+import { normalizeQuery, reviewKey } from './keys.ts';
+import { addPendingRow, putReportRow, putScanRow, recordInboundRow } from './sql-writes.ts';
 
 /** The minimum a PostgreSQL-dialect driver must offer. */
 export interface SqlClient {
@@ -126,34 +127,8 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
       }
     },
 
-    async putScan(scan: Scan): Promise<boolean> {
-      const k = scanKeys(scan);
-      return changed(
-        `INSERT INTO studies (study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys, patient_digits)
-         VALUES ($1, $2, $3, $4::date, $5::jsonb, $6::text[], $7)
-         ON CONFLICT (study_instance_uid) DO UPDATE SET patient_key = EXCLUDED.patient_key,
-           accession_key = EXCLUDED.accession_key, exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload,
-           accession_block_keys = EXCLUDED.accession_block_keys, patient_digits = EXCLUDED.patient_digits
-         WHERE studies.payload IS DISTINCT FROM EXCLUDED.payload
-         RETURNING 1`,
-        [scan.studyInstanceUid, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(scan), k.accessionBlockKeys, k.patientDigits],
-      );
-    },
-
-    async putReport(report: Report): Promise<boolean> {
-      const k = reportKeys(report);
-      return changed(
-        `INSERT INTO reports (report_id, study_instance_uid, patient_key, accession_key, exam_date, payload, accession_block_keys, patient_digits)
-         VALUES ($1, $2, $3, $4, $5::date, $6::jsonb, $7::text[], $8)
-         ON CONFLICT (report_id) DO UPDATE SET study_instance_uid = EXCLUDED.study_instance_uid,
-           patient_key = EXCLUDED.patient_key, accession_key = EXCLUDED.accession_key,
-           exam_date = EXCLUDED.exam_date, payload = EXCLUDED.payload, accession_block_keys = EXCLUDED.accession_block_keys,
-           patient_digits = EXCLUDED.patient_digits
-         WHERE reports.payload IS DISTINCT FROM EXCLUDED.payload
-         RETURNING 1`,
-        [report.reportId, report.studyInstanceUid ?? null, k.patientKey, k.accessionKey, k.examDate, JSON.stringify(report), k.accessionBlockKeys, k.patientDigits],
-      );
-    },
+    putScan: (scan) => putScanRow(client, scan),
+    putReport: (report) => putReportRow(client, report),
 
     async getScan(uid: string): Promise<Scan | undefined> {
       return (await payloads<Scan>('SELECT payload FROM studies WHERE study_instance_uid = $1', [uid]))[0];
@@ -239,21 +214,13 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
       return payloads<ReviewItem>(`SELECT payload FROM review_items ${subjectWhere(q, params)} ORDER BY subject_key COLLATE "C"`, params);
     },
 
-    async recordInbound(m: InboundMessage): Promise<{ duplicate: boolean }> {
-      const stored = await changed(
-        `INSERT INTO inbound_messages (source, control_id, received_at, payload) VALUES ($1, $2, $3::timestamptz, $4)
-         ON CONFLICT (source, control_id) DO NOTHING RETURNING 1`,
-        [m.source, m.controlId, m.receivedAt, m.payload],
-      );
-      return { duplicate: !stored };
-    },
-
-    async addPending(job: PendingJob): Promise<void> {
-      await client.query(
-        'INSERT INTO pending_jobs (queue, job_id, payload) VALUES ($1, $2, $3::jsonb) ON CONFLICT (queue, job_id) DO NOTHING',
-        [job.queue, job.jobId, JSON.stringify(job)],
-      );
-    },
+    recordInbound: (m) => recordInboundRow(client, m),
+    addPending: (job) => addPendingRow(client, job),
+    storeMessage: (m) => client.transaction(async (tx) => {
+      for (const r of m.reports) await putReportRow(tx, r);
+      for (const j of m.pending) await addPendingRow(tx, j);
+      return recordInboundRow(tx, m.inbound);
+    }),
     async removePending(queue: string, jobId: string): Promise<void> {
       await client.query('DELETE FROM pending_jobs WHERE queue = $1 AND job_id = $2', [queue, jobId]);
     },

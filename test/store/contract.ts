@@ -255,6 +255,17 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.listPending()).toEqual([{ queue: 'deliver:ris', jobId: 'ris:c1', data: { correctionId: 'c1', destination: 'ris' } }]);
     });
 
+    it('stores a message with its reports and pending jobs at once; a repeat is a duplicate and changes nothing', async () => {
+      const inbound = { controlId: 'MSG9', source: 'RIS', receivedAt: '2026-03-10T10:00:00Z', payload: 'MSH|...' };
+      const pending = [{ queue: 'link', jobId: 'link:R1', data: { reportId: 'R1' } }];
+      expect(await s.storeMessage({ reports: [report('R1')], pending, inbound })).toEqual({ duplicate: false });
+      expect(await s.getReport('R1')).toEqual(report('R1'));
+      expect(await s.listPending()).toEqual(pending);
+      expect(await s.storeMessage({ reports: [report('R1')], pending, inbound })).toEqual({ duplicate: true });
+      expect(await s.listPending()).toEqual(pending);
+      expect(await s.recordInbound(inbound)).toEqual({ duplicate: true });
+    });
+
     it('records a delivery once: the first result wins', async () => {
       expect(await s.getDelivery('ris:c1')).toBeUndefined();
       await s.recordDelivery('ris:c1', { outcome: 'delivered', detail: 'AA', ackCode: 'AA' }, '2026-03-10T10:00:00Z');
