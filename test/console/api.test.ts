@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECURITY_HEADERS } from '../../src/console/index.ts';
 import { sign } from '../../src/console/sessions.ts';
 import { INCONCLUSIVE } from '../../src/engine/decisions.ts';
-import { ConsoleClient, itemIds, urlsOf } from './client.ts';
+import { ConsoleClient, itemIds, signedIn as signIn, urlsOf } from './client.ts';
 import { SECRET, USERS, buildWorld, waitFor, type World } from './world.ts';
 
 let w: World;
@@ -25,13 +25,7 @@ afterAll(async () => {
   await w.close();
 });
 
-async function signedIn(user: string): Promise<ConsoleClient> {
-  const c = new ConsoleClient(w.origin);
-  const r = await c.login(user);
-  expect(r.status).toBe(303);
-  expect(r.location).toBe('/console/queue');
-  return c;
-}
+const signedIn = (user: string): Promise<ConsoleClient> => signIn(w.origin, user);
 
 /** Identifiers that must never appear in a URL: accessions, patient ids, names, UIDs, report ids. */
 function phiValues(): string[] {

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 /**
  * A tiny browser stand-in for API tests over real HTTP: a cookie jar, no automatic redirects, and the
  * CSRF token of the last page read, added to every form post.
@@ -79,4 +80,13 @@ export function urlsOf(body: string): string[] {
 /** The opaque review item ids linked from a page, in order. */
 export function itemIds(body: string): string[] {
   return [...body.matchAll(/href="\/console\/review\/([A-Za-z0-9_-]+)"/g)].map((m) => m[1] ?? '');
+}
+
+/** A client signed in as `user` (the world's password), landing on the review queue. */
+export async function signedIn(origin: string, user: string): Promise<ConsoleClient> {
+  const c = new ConsoleClient(origin);
+  const r = await c.login(user);
+  expect(r.status).toBe(303);
+  expect(r.location).toBe('/console/queue');
+  return c;
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLearnMappings } from '../../src/app/learn-mappings.ts';
-import { ConsoleClient } from './client.ts';
+import { signedIn as signIn, type ConsoleClient } from './client.ts';
 import { USERS, buildWorld, type World } from './world.ts';
 
 let w: World;
@@ -21,11 +21,7 @@ afterAll(async () => {
   await w.close();
 });
 
-async function signedIn(user: string): Promise<ConsoleClient> {
-  const c = new ConsoleClient(w.origin);
-  expect((await c.login(user)).status).toBe(303);
-  return c;
-}
+const signedIn = (user: string): Promise<ConsoleClient> => signIn(w.origin, user);
 
 describe('header review and mappings', () => {
   const globalYaml = (): Promise<string> => readFile(path.join(w.mappingsDir, 'global.yaml'), 'utf8');
