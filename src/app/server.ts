@@ -44,7 +44,7 @@ export interface RunningServer {
   storeKind: StoreKind;
   /** Destination names with a sink. */
   destinations: string[];
-  http?: { host: string; port: number };
+  http?: { host: string; port: number; scheme: 'http' | 'https' };
   metrics: Metrics;
   stop(): Promise<void>;
 }
@@ -103,8 +103,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   if (settings.http) {
     for (const n of queueNames) bull?.bullQueue(n);
     const h = settings.http;
+    const https = h.tls ? tlsFiles(h.tls, opts.baseDir) : undefined;
     app = await createHttpApp({
       tokens: h.tokens, logger,
+      ...(https?.key && https.cert ? { https: { key: https.key as Buffer, cert: https.cert as Buffer } } : {}),
       health: createHealth(checksFor(store, addresses, bull?.redis())),
       metrics,
       ...(bull ? { bullBoard: { queues: bull.bullQueues() } } : {}),
@@ -128,7 +130,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     await app.listen({ host: h.host, port: h.port });
     const addr = app.server.address();
-    http = { host: h.host, port: typeof addr === 'object' && addr ? addr.port : h.port };
+    http = { host: h.host, port: typeof addr === 'object' && addr ? addr.port : h.port, scheme: h.tls ? 'https' : 'http' };
   }
   let stopping: Promise<void> | undefined;
   return {

@@ -122,7 +122,7 @@ async function run(mode: 'serve' | 'worker', values: Record<string, unknown>, ho
     const a = server.engine.address;
     write(`acclink ${mode}: ${a ? `MLLP on ${a.address}:${a.port}; ` : ''}store ${server.storeKind === 'pglite' ? `PGlite in ${typeof values.data === 'string' ? values.data : settings.database?.dataDir ?? ''}` : server.storeKind === 'postgres' ? 'PostgreSQL' : 'in memory'}; `
       + `queue ${settings.redis ? 'Redis' : 'in process'}; destinations ${server.destinations.join(', ') || 'none'}`
-      + `${server.http ? `; HTTP on ${server.http.host}:${server.http.port}` : ''}`);
+      + `${server.http ? `; ${server.http.scheme.toUpperCase()} on ${server.http.host}:${server.http.port}` : ''}`);
     hooks.onListening?.(a?.port ?? 0, server);
     await until;
   } finally {

@@ -38,6 +38,8 @@ export const EngineSchema = z.object({
     tokens: z.array(z.string()).min(1),
     /** Accept FHIR ImagingStudy/DiagnosticReport/ServiceRequest and Subscription notifications at /fhir. */
     fhirInbound: z.boolean().default(false),
+    /** Serve HTTPS (PEM files); plain HTTP when absent (then put a TLS-terminating proxy in front). */
+    tls: z.object({ keyFile: z.string(), certFile: z.string() }).strict().optional(),
   }).strict().optional(),
   /** The review console at /console (docs/console.md): its own sign-in (local users or a trusted proxy). */
   console: z.object({

@@ -50,6 +50,8 @@ export interface HttpAppOptions {
   register?: (app: FastifyInstance) => Promise<void>;
   /** Largest request body accepted; default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Serve HTTPS with this key and certificate (PEM); plain HTTP when absent. */
+  https?: { key: Buffer; cert: Buffer };
 }
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -126,6 +128,7 @@ export async function createHttpApp(opts: HttpAppOptions): Promise<FastifyInstan
     // fastify's own request lines include the query string: ours (onResponse below) do not.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024,
+    ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance;
   addCommonHooks(app);
   // Before any route plugin: hooks added later would not cover routes registered earlier.

@@ -3,11 +3,9 @@
  * throwaway CA, server and client certificate made by `openssl` in a temporary folder at test time.
  * @see HL7 MLLP Release 2 (transport-agnostic framing); IHE ITI TF-2, 3.19 "Authenticate Node" (TLS)
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isAcclinkError } from '../../model/errors.ts';
 import { deliveryKey } from '../../model/sink.ts';
@@ -17,33 +15,14 @@ import { createMllpSink } from '../sinks/mllp.ts';
 import { connectMllp, sendMllp } from './client.ts';
 import type { MllpServerEvent, MllpServerOptions } from './server.ts';
 import { createMllpServer } from './server.ts';
-
-const run = promisify(execFile);
-
-interface Pki { ca: Buffer; serverKey: Buffer; serverCert: Buffer; clientKey: Buffer; clientCert: Buffer }
+import { makeTestPki, type Pki } from '../../../test/support/pki.ts';
 
 let dir: string;
 let pki: Pki;
 
-/** A P-256 key and a certificate signed by the CA, with the given extensions. */
-async function issue(name: string, subject: string, ext: string): Promise<void> {
-  const p = (f: string): string => join(dir, f);
-  await writeFile(p(`${name}.ext`), ext);
-  await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', p(`${name}.key`), '-out', p(`${name}.csr`), '-subj', subject]);
-  await run('openssl', ['x509', '-req', '-in', p(`${name}.csr`), '-CA', p('ca.crt'), '-CAkey', p('ca.key'),
-    '-CAcreateserial', '-days', '2', '-out', p(`${name}.crt`), '-extfile', p(`${name}.ext`)]);
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'acclink-tls-'));
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', join(dir, 'ca.key'), '-out', join(dir, 'ca.crt'), '-days', '2', '-subj', '/CN=acclink test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  await issue('server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  await issue('client', '/CN=acclink test sender', 'extendedKeyUsage=clientAuth\n');
-  const f = (n: string): Promise<Buffer> => readFile(join(dir, n));
-  pki = { ca: await f('ca.crt'), serverKey: await f('server.key'), serverCert: await f('server.crt'), clientKey: await f('client.key'), clientCert: await f('client.crt') };
+  pki = await makeTestPki(dir);
 });
 
 afterAll(async () => {
