@@ -12,7 +12,8 @@ import type { LoadedConfig } from '../config/load.ts';
 import type { EvidenceProvider } from '../linker/compare/index.ts';
 import { reconcile } from '../linker/reconcile.ts';
 import type { Correction, Link, LinkStatus, ReviewItem } from '../model/link.ts';
-import { AccessionLevel, compareAccessions, isPlaceholderAccession } from '../linker/accession.ts';
+import { AccessionLevel, canonicalAccession, compareAccessions, isPlaceholderAccession } from '../linker/accession.ts';
+import { normalizePatientId, patientIdDigits } from '../linker/features.ts';
 import { seededRng } from '../model/ports.ts';
 import type { Job, JobQueue } from '../model/queue.ts';
 import type { CandidateQuery, Store } from '../model/store.ts';
@@ -129,10 +130,23 @@ export function createLinkHandler(deps: LinkDeps): (job: Job<'link'>) => Promise
   // A handful of candidates is no sample of the population: keep the shipped u instead of re-estimating it.
   const linker = { ...deps.config.linker, uFromRandomPairs: { ...deps.config.linker.uFromRandomPairs, enabled: false } };
   return async (job) => {
-    const set = await loadSet(deps.store, job);
-    if (set && (set.scans.length > 0 || set.reports.length > 0)) await linkSet(deps, job.data, set, linker, describer);
+    // Workers on several machines may take jobs of one patient at once: one decides at a time.
+    await deps.store.withLock(await lockKey(deps.store, job.data), async () => {
+      const set = await loadSet(deps.store, job);
+      if (set && (set.scans.length > 0 || set.reports.length > 0)) await linkSet(deps, job.data, set, linker, describer);
+    });
     await deps.store.removePending('link', linkJobId(job.data));
   };
+}
+
+/** The lock of a subject: its patient (by id digits, else the normalized id), else its accession, else itself. */
+async function lockKey(store: Store, subject: { studyInstanceUid?: string; reportId?: string }): Promise<string> {
+  const record = subject.reportId !== undefined ? await store.getReport(subject.reportId)
+    : subject.studyInstanceUid !== undefined ? await store.getScan(subject.studyInstanceUid) : undefined;
+  const patient = patientIdDigits(record?.patient.id) ?? normalizePatientId(record?.patient.id);
+  if (patient) return `link:patient:${patient}`;
+  const accession = canonicalAccession(record?.accession);
+  return accession ? `link:accession:${accession}` : linkJobId(subject);
 }
 
 /** Accession levels that look like a keying error of the same number. */

@@ -184,6 +184,14 @@ export interface Store {
   getCheckpoint(name: string): Promise<string | undefined>;
   putCheckpoint(name: string, value: string): Promise<void>;
 
+  /**
+   * Runs `fn` while holding an exclusive lock on `key`, across every process sharing this store
+   * (PostgreSQL advisory locks; memory and PGlite stores, owned by one process, lock in process). The link
+   * stage locks the patient it decides about, so workers on several machines never decide one patient's
+   * records at the same time.
+   */
+  withLock<T>(key: string, fn: () => Promise<T>): Promise<T>;
+
   /** Release connections. The store must not be used afterwards. */
   close(): Promise<void>;
 }

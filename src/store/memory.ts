@@ -9,6 +9,7 @@ import type {
 } from '../model/store.ts';
 import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
+import { createKeyedMutex } from './mutex.ts';
 import { normalizeQuery, reportKeys, reviewKey, scanKeys, toJson } from './keys.ts';
 import type { RecordKeys } from './keys.ts';
 
@@ -154,6 +155,8 @@ export function createMemoryStore(): Store {
       checkpoints.set(name, value);
       return Promise.resolve();
     },
+
+    withLock: createKeyedMutex(),
 
     close: () => Promise.resolve(),
   };

@@ -41,5 +41,5 @@ export async function createPgliteStore(options: PgliteStoreOptions = {}): Promi
   const db = options.db ?? (await PGlite.create(options.dataDir ?? 'memory://'));
   if (options.schema !== undefined) await db.exec(`SET search_path TO "${checkSchemaName(options.schema)}"`);
   const client = wrap(db, async () => { if (owned) await db.close(); });
-  return createSqlStore(client, options.schema === undefined ? {} : { schema: options.schema });
+  return createSqlStore(client, { locks: 'in-process', ...(options.schema === undefined ? {} : { schema: options.schema }) });
 }

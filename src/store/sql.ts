@@ -13,6 +13,7 @@ import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { normalizeQuery, reviewKey } from './keys.ts';
 import { addPendingRow, putReportRow, putScanRow, recordInboundRow } from './sql-writes.ts';
+import { createKeyedMutex } from './mutex.ts';
 
 /** The minimum a PostgreSQL-dialect driver must offer. */
 export interface SqlClient {
@@ -32,6 +33,11 @@ export interface SqlStoreOptions {
    * (search_path); the adapters in this folder arrange that.
    */
   schema?: string;
+  /**
+   * How `withLock` locks: `advisory` (PostgreSQL: a transaction on its own connection holds an advisory
+   * lock while `fn` runs on the pool) or `in-process` (PGlite: one connection, one process). Default advisory.
+   */
+  locks?: 'advisory' | 'in-process';
 }
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -102,6 +108,7 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
     return where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
   };
 
+  const inProcess = createKeyedMutex();
   const changed = async (text: string, params: unknown[]): Promise<boolean> =>
     (await client.query(text, params)).rows.length > 0;
 
@@ -245,6 +252,13 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
         [name, value],
       );
     },
+
+    withLock: options.locks === 'in-process'
+      ? inProcess
+      : (key, fn) => client.transaction(async (tx) => {
+        await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`acclink:${key}`]);
+        return fn();
+      }),
 
     close: () => client.close(),
   };

@@ -266,6 +266,24 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(await s.recordInbound(inbound)).toEqual({ duplicate: true });
     });
 
+    it('runs holders of one lock key one after the other, and releases the lock when one fails', async () => {
+      const events: string[] = [];
+      const hold = (name: string, key: string, fail = false): Promise<string> => s.withLock(key, async () => {
+        events.push(`${name}+`);
+        await new Promise((r) => setTimeout(r, 40));
+        events.push(`${name}-`);
+        if (fail) throw new Error('boom');
+        return name;
+      });
+      const results = await Promise.allSettled([hold('a', 'patient:1', true), hold('b', 'patient:1'), hold('c', 'patient:2')]);
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+      const ab = events.filter((e) => e.startsWith('a') || e.startsWith('b')).join(' ');
+      expect(['a+ a- b+ b-', 'b+ b- a+ a-']).toContain(ab);
+      // Another key does not wait: c started before the first holder of patient:1 finished.
+      expect(events.indexOf('c+')).toBeLessThan(Math.max(events.indexOf('a-'), events.indexOf('b-')));
+      expect(await s.withLock('patient:1', () => Promise.resolve('free'))).toBe('free');
+    });
+
     it('records a delivery once: the first result wins', async () => {
       expect(await s.getDelivery('ris:c1')).toBeUndefined();
       await s.recordDelivery('ris:c1', { outcome: 'delivered', detail: 'AA', ackCode: 'AA' }, '2026-03-10T10:00:00Z');
