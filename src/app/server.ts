@@ -80,12 +80,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     pixels: buildPixelSource(settings, opts.baseDir),
     ...(listen && settings.mllp ? { mllp: { host: settings.mllp.host, port: settings.mllp.port, ...(settings.mllp.allowedPeers?.length ? { allowedPeers: settings.mllp.allowedPeers } : {}), ...(tls ? { tls } : {}) } } : {}),
     observer: {
-      messageIn: (channel, type, outcome, latencyMs) => { metrics.messageIn(channel, type, outcome); metrics.ackLatencyMs(channel, latencyMs); },
-      linkDecision: (status) => { metrics.linkDecision(status); },
+      messageIn: (channel, type, outcome, latencyMs) => {
+        metrics.messageIn(channel, type, outcome);
+        metrics.ackLatencyMs(channel, latencyMs);
+        logger.debug({ channel, type, outcome, latencyMs }, 'message in');
+      },
+      linkDecision: (status) => { metrics.linkDecision(status); logger.debug({ status }, 'link decision'); },
       evidenceIssue: (issue) => { logger.warn(issue, 'image evidence unavailable'); },
       delivery: (destination, type, outcome) => {
         metrics.messageOut(destination, type, outcome);
         if (outcome !== 'delivered') metrics.deliveryFailure(destination, outcome);
+        // Counts and codes only: the audit trail holds which correction and what the peer said.
+        if (outcome === 'dead') logger.warn({ destination, type, outcome }, 'delivery dead-lettered');
+        else logger.info({ destination, type, outcome }, 'delivery attempt');
       },
     },
     onEvent: (e) => { logger.info({ event: e.type, peer: hashId(e.peer) }, 'mllp event'); },
