@@ -35,12 +35,10 @@ async function findSubjects(ctx: ConsoleContext, kind: SearchKind, term: string)
   const out = new Map<string, Subject>();
   for (const s of await store.findScanCandidates({ accessionKeys: [term] })) out.set(`s:${s.studyInstanceUid}`, { studyInstanceUid: s.studyInstanceUid });
   for (const r of await store.findReportCandidates({ accessionKeys: [term] })) out.set(`r:${r.reportId}`, { reportId: r.reportId });
-  const wanted = term.toUpperCase();
-  for (const row of await store.listAudit({ actions: ['decided'] })) {
-    const values = [obj(row.before).value, obj(row.after).value].filter((v): v is string => typeof v === 'string').map((v) => v.toUpperCase());
-    if (!values.includes(wanted)) continue;
-    if (row.studyInstanceUid !== undefined) out.set(`s:${row.studyInstanceUid}`, { studyInstanceUid: row.studyInstanceUid });
-    if (row.reportId !== undefined) out.set(`r:${row.reportId}`, { reportId: row.reportId });
+  // Records whose accession a correction moved from or to the value (an index lookup, not a scan of the trail).
+  for (const c of await store.listCorrections({ value: term })) {
+    if (c.studyInstanceUid !== undefined) out.set(`s:${c.studyInstanceUid}`, { studyInstanceUid: c.studyInstanceUid });
+    if (c.reportId !== undefined) out.set(`r:${c.reportId}`, { reportId: c.reportId });
   }
   return [...out.values()];
 }

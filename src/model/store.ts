@@ -83,6 +83,12 @@ export interface SubjectQuery {
   reportId?: string;
 }
 
+/** Correction filters, combined with AND. */
+export interface CorrectionQuery extends SubjectQuery {
+  /** Corrections that changed a value from or to this one (case-insensitive), e.g. an accession searched for. */
+  value?: string;
+}
+
 /** Review-item filters, combined with AND. */
 export interface ReviewQuery extends SubjectQuery {
   status?: LinkStatus;
@@ -143,7 +149,7 @@ export interface Store {
   /** Store a correction once: a second put with the same id is a no-op returning false. */
   putCorrection(correction: Correction): Promise<boolean>;
   /** Corrections matching the filters, ordered by id. */
-  listCorrections(query?: SubjectQuery): Promise<Correction[]>;
+  listCorrections(query?: CorrectionQuery): Promise<Correction[]>;
 
   /** Append to the audit trail; returns the entry's `seq`. */
   appendAudit(entry: AuditEntry): Promise<number>;

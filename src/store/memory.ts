@@ -5,7 +5,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Correction, Link, ReviewItem } from '../model/link.ts';
 import type {
-  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, InboundMessage, PendingJob, ReviewQuery, Store, SubjectQuery,
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, CorrectionQuery, InboundMessage, PendingJob, ReviewQuery, Store, SubjectQuery,
 } from '../model/store.ts';
 import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
@@ -102,7 +102,8 @@ export function createMemoryStore(): Store {
       corrections.set(c.id, toJson(c));
       return Promise.resolve(true);
     },
-    listCorrections: (q: SubjectQuery = {}) => Promise.resolve(sortedValues(corrections, (c) => subjectOk(q, c))),
+    listCorrections: (q: CorrectionQuery = {}) => Promise.resolve(sortedValues(corrections, (c) => subjectOk(q, c)
+      && (q.value === undefined || [c.from, c.to].some((v) => v?.toUpperCase() === q.value?.toUpperCase())))),
 
     appendAudit(entry: AuditEntry): Promise<number> {
       const seq = audit.length + 1;

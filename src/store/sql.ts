@@ -7,7 +7,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { AcclinkError, ErrorCode } from '../model/errors.ts';
 import type { Correction, Link, ReviewItem } from '../model/link.ts';
 import type {
-  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, PendingJob, ReviewQuery, Store, SubjectQuery,
+  AuditEntry, AuditQuery, AuditRecord, CandidateQuery, CorrectionQuery, PendingJob, ReviewQuery, Store, SubjectQuery,
 } from '../model/store.ts';
 import type { DeliveryResult } from '../model/sink.ts';
 import type { Report, Scan } from '../model/types.ts';
@@ -171,9 +171,14 @@ export function createSqlStore(client: SqlClient, options: SqlStoreOptions = {})
       );
     },
 
-    listCorrections(q: SubjectQuery = {}): Promise<Correction[]> {
+    listCorrections(q: CorrectionQuery = {}): Promise<Correction[]> {
       const params: unknown[] = [];
-      return payloads<Correction>(`SELECT payload FROM corrections ${subjectWhere(q, params)} ORDER BY id COLLATE "C"`, params);
+      let where = subjectWhere(q, params);
+      if (q.value !== undefined) {
+        const p = `$${params.push(q.value.toUpperCase())}`;
+        where = `${where === '' ? 'WHERE' : `${where} AND`} (upper(payload->>'from') = ${p} OR upper(payload->>'to') = ${p})`;
+      }
+      return payloads<Correction>(`SELECT payload FROM corrections ${where} ORDER BY id COLLATE "C"`, params);
     },
 
     async appendAudit(e: AuditEntry): Promise<number> {

@@ -164,6 +164,15 @@ export function storeContract(name: string, factory: () => Promise<StoreHandle>)
       expect(uids(await s.listLinks({ reportId: 'R1' }))).toEqual(['1.1', '1.2']);
     });
 
+    it('finds corrections by the value they changed from or to, ignoring case', async () => {
+      await s.putCorrection(correction('c1', { from: 'acc100', to: 'ACC200' }));
+      await s.putCorrection(correction('c2', { from: null, to: 'ACC300' }));
+      expect((await s.listCorrections({ value: 'ACC100' })).map((c) => c.id)).toEqual(['c1']);
+      expect((await s.listCorrections({ value: 'acc200' })).map((c) => c.id)).toEqual(['c1']);
+      expect((await s.listCorrections({ value: 'ACC300', studyInstanceUid: 'nope' }))).toEqual([]);
+      expect(await s.listCorrections({ value: 'ACC999' })).toEqual([]);
+    });
+
     it('stores a correction once per id', async () => {
       expect(await s.putCorrection(correction('c1'))).toBe(true);
       expect(await s.putCorrection(correction('c1', { to: 'OTHER' }))).toBe(false);

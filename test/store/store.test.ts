@@ -91,7 +91,7 @@ describe('PostgreSQL store specifics', () => {
     try {
       await Promise.all(stores.map((s) => s.migrate()));
       const { rows } = await admin.query<{ version: string }>(`SELECT version FROM ${schema}.schema_migrations ORDER BY version`);
-      expect(rows.map((r) => r.version)).toEqual(['001', '002', '003', '004']);
+      expect(rows.map((r) => r.version)).toEqual(['001', '002', '003', '004', '005']);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
     }
