@@ -20,5 +20,8 @@ describe('engine settings', () => {
     expect(s.sweepIntervalMs).toBe(60_000);
     expect(() => resolveEngineSettings({ destinations: { lab: {} } }, {}, 'acclink.yaml')).toThrow(/acclink.yaml: engine.destinations/);
     expect(() => resolveEngineSettings({ http: { port: 8080, tokens: [] } }, {})).toThrow(/engine.http.tokens/);
+    const console = { secret: 'x'.repeat(32), auth: { mode: 'proxy' } };
+    expect(() => resolveEngineSettings({ console }, {})).toThrow(/engine.console: .*engine.http/);
+    expect(resolveEngineSettings({ console, http: { port: 0, tokens: ['t'.repeat(16)] } }, {}).console?.secureCookie).toBe(true);
   });
 });

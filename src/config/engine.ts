@@ -112,6 +112,7 @@ export function resolveEngineSettings(raw: unknown, env: Readonly<Record<string,
     throw new AcclinkError(ErrorCode.ConfigInvalid, r.error.issues.map((i) => `${file}: engine.${i.path.map(String).join('.')}: ${i.message}`).join('\n'));
   }
   const s = r.data;
+  if (s.console && !s.http) throw new AcclinkError(ErrorCode.ConfigInvalid, `${file}: engine.console: the console is served on the HTTP port: configure engine.http too`);
   if (!s.database?.url && !s.database?.dataDir && env.DATABASE_URL) s.database = { ...s.database, url: env.DATABASE_URL };
   if (!s.redis && env.REDIS_URL) s.redis = { url: env.REDIS_URL };
   return s;
