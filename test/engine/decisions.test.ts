@@ -9,6 +9,7 @@ import type { Store } from '../../src/model/store.ts';
 import type { Report, Scan } from '../../src/model/types.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
+import { until } from '../support/until.ts';
 
 const clock = (): Date => new Date(Date.UTC(2026, 2, 1, 12));
 const study: Scan = {
@@ -24,13 +25,6 @@ const item: ReviewItem = {
   candidates: [{ id: 'R1', kind: 'report', probability: 0.6, matchWeight: 2, evidence: [] }, { id: 'R2', kind: 'report', probability: 0.55, matchWeight: 1.8, evidence: [] }],
 };
 
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('decisions by people', () => {
   let engine: Engine | undefined;

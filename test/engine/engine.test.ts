@@ -11,6 +11,7 @@ import type { Store } from '../../src/model/store.ts';
 import type { Scan } from '../../src/model/types.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
+import { until } from '../support/until.ts';
 
 const clock = (): Date => new Date(Date.UTC(2026, 2, 1, 12));
 
@@ -36,14 +37,6 @@ const oru = (controlId: string): string => [
   '',
 ].join('\r');
 
-/** Polls `cond` every 20 ms for up to 10 s. */
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('engine', () => {
   let engine: Engine | undefined;

@@ -29,17 +29,10 @@ import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { buildImageScenario, type ImageScenario } from '../bench/image-scenario.ts';
 import { startOrthanc, storeFiles, type RunningOrthanc } from '../support/orthanc.ts';
+import { until } from '../support/until.ts';
 
 const clock = (): Date => new Date(Date.UTC(2026, 3, 11, 8));
 
-/** Polls `cond` every 20 ms for up to 15 s. */
-async function until(cond: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 750; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 interface Outcome {
   right: number;

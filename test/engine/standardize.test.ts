@@ -22,6 +22,7 @@ import type { Report, Scan } from '../../src/model/types.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
 import { startOrthanc, storeFiles, writeTestStudy, type RunningOrthanc } from '../support/orthanc.ts';
+import { until } from '../support/until.ts';
 
 const clock = (): Date => new Date(Date.UTC(2026, 2, 1, 12));
 
@@ -53,14 +54,6 @@ const report = (over: Partial<Report> = {}): Report => ({
   ...over,
 });
 
-/** Polls `cond` every 20 ms for up to 15 s. */
-async function until(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 750; i++) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 let globalProfile: LoadedConfig;
 let plain: LoadedConfig;

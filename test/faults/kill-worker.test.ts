@@ -17,6 +17,7 @@ import type { Store } from '../../src/model/store.ts';
 import type { Report, Scan } from '../../src/model/types.ts';
 import { createBullmqQueue } from '../../src/queue/bullmq.ts';
 import { createPostgresStore } from '../../src/store/postgres.ts';
+import { until } from '../support/until.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -42,14 +43,6 @@ function startWorker(config: string, lines: string[]): ChildProcess {
   return child;
 }
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const exited = (c: ChildProcess): Promise<number | null> =>
   c.exitCode !== null || c.signalCode !== null ? Promise.resolve(c.exitCode) : new Promise((r) => c.once('exit', (code) => r(code)));

@@ -10,6 +10,7 @@ import { startEngine } from '../../src/engine/engine.ts';
 import type { Report, Scan } from '../../src/model/types.ts';
 import { createMemoryQueue } from '../../src/queue/memory.ts';
 import { createMemoryStore } from '../../src/store/memory.ts';
+import { until } from '../support/until.ts';
 
 const clock = (): Date => new Date();
 const patient = { id: 'MRN7001', name: { family: 'ZZDOWN', given: 'RIS' }, birthDate: '1975-05-05', sex: 'M' as const };
@@ -23,14 +24,6 @@ const report: Report = {
   text: 'IMPRESSION: normal.', sources: [{ kind: 'hl7', path: 'mllp:x' }],
 };
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('RIS down, then up', () => {
   it('retries the delivery until the RIS listens, then delivers it once', async () => {
