@@ -20,6 +20,7 @@ import type { CandidateQuery, Store } from '../model/store.ts';
 import type { Report, Scan } from '../model/types.ts';
 import { examDateOf, reviewKey } from '../store/keys.ts';
 import { createProcedureDescriber } from '../transforms/standardize/describe.ts';
+import { fillFromLinkedReports } from '../transforms/standardize/records.ts';
 import { commitCorrections, enqueueTracked } from './commit.ts';
 import type { EngineEvidence } from './evidence.ts';
 import type { IdDomainEstimate } from './id-domain.ts';
@@ -28,7 +29,7 @@ import type { IdDomainEstimate } from './id-domain.ts';
 export const CANDIDATE_WINDOW_DAYS = 30;
 
 /** The parts of the loaded configuration the link stage uses. */
-export type LinkConfig = Pick<LoadedConfig, 'linker' | 'weights' | 'procedureTerms' | 'seed' | 'outbound'>;
+export type LinkConfig = Pick<LoadedConfig, 'linker' | 'weights' | 'procedureTerms' | 'seed' | 'outbound'> & Partial<Pick<LoadedConfig, 'standards'>>;
 
 export interface LinkDeps {
   store: Store;
@@ -201,6 +202,17 @@ async function holdReasons(store: Store, links: readonly Link[], corrections: re
   return held;
 }
 
+/**
+ * With a standards profile, a linked study whose mandatory description or body part is empty takes it
+ * from its report's procedure when the link is confident, as the batch command does after linking.
+ */
+function fillsFor(deps: LinkDeps, scans: readonly Scan[], links: readonly Link[], reports: readonly Report[]): Correction[] {
+  const standards = deps.config.standards;
+  if (!standards) return [];
+  const today = deps.clock().toISOString().slice(0, 10).replace(/-/g, '');
+  return fillFromLinkedReports(scans, links, reports, standards.compiled, { profileName: standards.name, today, minProbability: deps.config.linker.thresholds.auto });
+}
+
 /** The review item of a held link: the study, with the report as its one candidate. */
 function heldReviewItem(l: Link, reason: HoldReason): ReviewItem {
   return {
@@ -268,6 +280,9 @@ async function linkSet(
   const isHeld = (c: Correction): boolean => held.some((l) => l.studyInstanceUid === c.studyInstanceUid || l.reportId === c.reportId);
   const corrections = result.corrections.filter((c) => !isHeld(c)
     && ((c.studyInstanceUid !== undefined && studies.has(c.studyInstanceUid)) || (c.reportId !== undefined && reports.has(c.reportId))));
-  if (corrections.length > 0) await commitCorrections(deps, corrections, { scans: set.scans, reports: result.reports, links, actor: 'acclink' });
+  const filled = fillsFor(deps, set.scans, links, result.reports);
+  if (corrections.length + filled.length > 0) {
+    await commitCorrections(deps, [...corrections, ...filled], { scans: set.scans, reports: result.reports, links, actor: 'acclink' });
+  }
   if (changed) await relinkNeighbours(deps, subject, set);
 }

@@ -103,6 +103,18 @@ describe('standardize stage', () => {
   /** Every job done: the pending outbox empties only when standardize, link and deliver jobs have all finished. */
   const idle = (s: Store): Promise<void> => until(async () => (await s.listPending()).length === 0, 'an empty pending outbox');
 
+  it('fills an empty study description from the confidently linked report, as the batch command does', async () => {
+    const archive: MemorySink = createMemorySink();
+    const { engine: e, store: s } = await start(globalProfile, { archive });
+    const uid = study().studyInstanceUid;
+    await e.ingestScan(study({ studyDescription: undefined }));
+    await e.ingest({ scans: [], reports: [report({ procedureText: 'CT CHEST WITHOUT CONTRAST' })] });
+    await idle(s);
+    const filled = (await s.listCorrections({ studyInstanceUid: uid })).filter((c) => c.reason === 'filled-from-linked-record');
+    expect(filled).toEqual([expect.objectContaining({ field: 'StudyDescription', from: null, to: 'CT CHEST WITHOUT CONTRAST', linkedTo: 'FL1' })]);
+    expect(archive.messages.map((m) => JSON.parse(m.body) as { attribute: string; to: string })).toContainEqual(expect.objectContaining({ attribute: 'StudyDescription', to: 'CT CHEST WITHOUT CONTRAST' }));
+  });
+
   it('standardizes a study before linking: StudyDescription corrected, audited, delivered to the archive; the link job sees the standard value', async () => {
     const archive: MemorySink = createMemorySink();
     const { engine: e, store: s, queue: q, trace } = await start(globalProfile, { archive });
