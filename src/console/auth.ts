@@ -1,6 +1,7 @@
 /**
- * Console authentication: local users (scrypt hashes, cookie sessions) or a trusted reverse proxy
- * (user and role headers from allowed peer addresses), and CSRF checks on every form post.
+ * Console authentication: local users (scrypt hashes, signed cookie sessions) or a trusted reverse proxy
+ * (user and role headers from allowed peer addresses), and CSRF checks on every form post. Sessions need
+ * no server state except revocations in the engine's store, so several `serve` processes share them.
  * Sign-in has its own CSRF token (a short-lived cookie matched against the form), since no session
  * exists yet.
  * @see https://cheatsheetseries.owasp.org/cheatsheets/Authentication_Cheat_Sheet.html
@@ -26,8 +27,20 @@ function headerValue(req: FastifyRequest, name: string): string | undefined {
   return s === undefined || s.trim() === '' ? undefined : s.trim();
 }
 
+function setSessionCookie(ctx: ConsoleContext, reply: FastifyReply, value: string): void {
+  reply.header('set-cookie', setCookie(SESSION_COOKIE, value, { path: cookiePath(ctx), secure: ctx.opts.secureCookie }));
+}
+
+/** The principal of the request's session cookie; re-issues the cookie when its idle time slides on. */
+async function sessionPrincipal(ctx: ConsoleContext, req: FastifyRequest, reply?: FastifyReply): Promise<Principal | undefined> {
+  const found = await ctx.sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+  if (!found) return undefined;
+  if (found.renewed !== undefined && reply) setSessionCookie(ctx, reply, found.renewed);
+  return { user: found.session.user, role: found.session.role, session: found.session };
+}
+
 /** The principal named by a trusted proxy, reusing its session while user and role stay the same. */
-function proxyPrincipal(ctx: ConsoleContext, req: FastifyRequest, reply: FastifyReply): Principal | undefined {
+async function proxyPrincipal(ctx: ConsoleContext, req: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined> {
   const auth = ctx.opts.auth;
   if (auth.mode !== 'proxy') return undefined;
   const trusted = auth.trustedAddresses ?? LOOPBACK;
@@ -35,17 +48,15 @@ function proxyPrincipal(ctx: ConsoleContext, req: FastifyRequest, reply: Fastify
   const user = headerValue(req, auth.userHeader ?? 'x-remote-user');
   const roleText = headerValue(req, auth.roleHeader ?? 'x-remote-role') ?? auth.defaultRole;
   if (user === undefined || !isRole(roleText)) return undefined;
-  const existing = ctx.sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
-  if (existing && existing.user === user && existing.role === roleText) return { user, role: roleText, session: existing };
-  if (existing) ctx.sessions.destroy(existing.id);
+  const found = await ctx.sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+  if (found && found.session.user === user && found.session.role === roleText) {
+    if (found.renewed !== undefined) setSessionCookie(ctx, reply, found.renewed);
+    return { user, role: roleText, session: found.session };
+  }
+  if (found) await ctx.sessions.destroy(found.session);
   const session = ctx.sessions.create(user, roleText);
-  reply.header('set-cookie', setCookie(SESSION_COOKIE, ctx.sessions.cookieValue(session), { path: cookiePath(ctx), secure: ctx.opts.secureCookie }));
+  setSessionCookie(ctx, reply, ctx.sessions.cookieValue(session));
   return { user, role: roleText, session };
-}
-
-function sessionPrincipal(ctx: ConsoleContext, req: FastifyRequest): Principal | undefined {
-  const session = ctx.sessions.get(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
-  return session ? { user: session.user, role: session.role, session } : undefined;
 }
 
 /** Paths (below the mount point) served without a principal. */
@@ -62,7 +73,7 @@ function isPublic(ctx: ConsoleContext, req: FastifyRequest): boolean {
 export function installAuth(app: FastifyInstance, ctx: ConsoleContext): void {
   app.addHook('preHandler', async (req, reply) => {
     if (isPublic(ctx, req)) return;
-    const p = ctx.opts.auth.mode === 'proxy' ? proxyPrincipal(ctx, req, reply) : sessionPrincipal(ctx, req);
+    const p = ctx.opts.auth.mode === 'proxy' ? await proxyPrincipal(ctx, req, reply) : await sessionPrincipal(ctx, req, reply);
     if (!p) {
       if (req.method === 'GET' && ctx.opts.auth.mode === 'local') {
         await reply.code(303).header('location', `${ctx.base}/login`).send();
@@ -98,9 +109,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
   const throttle = createLoginThrottle({ max: 5, windowMs: 15 * 60_000, now: () => ctx.opts.decisions.clock().getTime() });
   const auth = ctx.opts.auth;
 
-  app.get('/login', (req, reply) => {
+  app.get('/login', async (req, reply) => {
     if (auth.mode === 'proxy') return ctx.redirect(req, reply, '/queue');
-    if (sessionPrincipal(ctx, req)) return ctx.redirect(req, reply, '/queue');
+    if (await sessionPrincipal(ctx, req, reply)) return ctx.redirect(req, reply, '/queue');
     return loginPage(ctx, req, reply, 200);
   });
 
@@ -122,8 +133,8 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
       return loginPage(ctx, req, reply, 401, 'Unknown user name or wrong password.');
     }
     throttle.reset(name);
-    const old = sessionPrincipal(ctx, req);
-    if (old) ctx.sessions.destroy(old.session.id);
+    const old = await sessionPrincipal(ctx, req);
+    if (old) await ctx.sessions.destroy(old.session);
     // A fresh session id at sign-in (no fixation).
     const session = ctx.sessions.create(user.name, user.role);
     reply.header('set-cookie', [
@@ -133,9 +144,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ConsoleContext): v
     return reply.code(303).header('location', `${ctx.base}/queue`).send();
   });
 
-  app.post('/logout', (req, reply) => {
+  app.post('/logout', async (req, reply) => {
     const p = getPrincipal(req);
-    if (p) ctx.sessions.destroy(p.session.id);
+    if (p) await ctx.sessions.destroy(p.session);
+    // Not also the re-issued cookie the auth hook may have set: one Set-Cookie per name (RFC 6265 §4.1.1).
+    reply.removeHeader('set-cookie');
     reply.header('set-cookie', setCookie(SESSION_COOKIE, '', { path: cookiePath(ctx), secure: ctx.opts.secureCookie, maxAgeS: 0 }));
     return reply.code(303).header('location', auth.mode === 'local' ? `${ctx.base}/login` : `${ctx.base}/queue`).send();
   });

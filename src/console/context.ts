@@ -6,9 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html, layout, type Html, type LayoutOptions } from './html.ts';
 import { createMappingsStore, type MappingsStore } from './mappings-store.ts';
 import type { ResolvedOptions } from './options.ts';
-import { roleAtLeast, sign, type Role, type Session, type SessionStore } from './sessions.ts';
+import { createFlashes, roleAtLeast, sign, type Flash, type Role, type Session, type SessionStore } from './sessions.ts';
 
-/** The person behind a request, with their session (for CSRF and flash). */
+/** The person behind a request, with their session (for CSRF and flash messages). */
 export interface Principal {
   user: string;
   role: Role;
@@ -41,7 +41,7 @@ export interface ConsoleContext {
   /** Renders a full page (layout, navigation, the session's flash message, consumed). */
   page(req: FastifyRequest, reply: FastifyReply, o: Omit<LayoutOptions, 'base' | 'user' | 'flash' | 'queueBoard'> & { status?: number }): FastifyReply;
   /** Sets a one-off message and redirects (303, so the browser follows with GET). */
-  redirect(req: FastifyRequest, reply: FastifyReply, path: string, flash?: { kind: 'ok' | 'error'; text: string }): FastifyReply;
+  redirect(req: FastifyRequest, reply: FastifyReply, path: string, flash?: Flash): FastifyReply;
 }
 
 const principals = new WeakMap<FastifyRequest, Principal>();
@@ -61,6 +61,8 @@ export function createContext(opts: ResolvedOptions, base: string, sessions: Ses
     if (!p) throw new ConsoleHttpError(401, 'Sign in first.');
     return p;
   };
+  // Five minutes: a message is shown on the page right after the redirect, or not at all.
+  const flashes = createFlashes({ ttlMs: 5 * 60_000, now: () => opts.decisions.clock().getTime() });
   const mappings = opts.mappings ? createMappingsStore(opts.mappings, opts.decisions.store, opts.decisions.clock) : undefined;
   return {
     opts,
@@ -76,8 +78,7 @@ export function createContext(opts: ResolvedOptions, base: string, sessions: Ses
     opaqueId: (kind, key) => sign(opts.secret, `${kind}\u0000${key}`).slice(0, 22),
     page(req, reply, o) {
       const p = principals.get(req);
-      const flash = p?.session.flash;
-      if (p) delete p.session.flash;
+      const flash = p ? flashes.take(p.session.id) : undefined;
       const body = layout({
         ...o, base,
         ...(p ? { user: { name: p.user, role: p.role, csrf: p.session.csrf } } : {}),
@@ -88,7 +89,7 @@ export function createContext(opts: ResolvedOptions, base: string, sessions: Ses
     },
     redirect(req, reply, path, flash) {
       const p = principals.get(req);
-      if (p && flash) p.session.flash = flash;
+      if (p && flash) flashes.put(p.session.id, flash);
       return reply.code(303).header('location', `${base}${path}`).send();
     },
   };

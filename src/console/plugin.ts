@@ -83,7 +83,7 @@ export function consolePlugin(options: ConsoleOptions): FastifyPluginAsync {
     const base = app.prefix;
     const sessions = createSessionStore({
       secret: opts.secret, idleMs: opts.sessionIdleMs, maxAgeMs: opts.sessionMaxAgeMs,
-      now: () => opts.decisions.clock().getTime(),
+      now: () => opts.decisions.clock().getTime(), revocations: opts.decisions.store,
     });
     const ctx = createContext(opts, base, sessions);
     const assets = await loadStatic();

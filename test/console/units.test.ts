@@ -16,6 +16,7 @@ import { hashPassword, verifyPassword } from '../../src/console/passwords.ts';
 import { encodeGreyPng } from '../../src/console/png.ts';
 import { createLoginThrottle, createSessionStore, parseCookies } from '../../src/console/sessions.ts';
 import { fitSize } from '../../src/console/thumbnail.ts';
+import { createMemoryStore } from '../../src/store/memory.ts';
 
 const FAST = { N: 1024, r: 8, p: 1 };
 
@@ -43,25 +44,27 @@ describe('passwords', () => {
 });
 
 describe('sessions', () => {
-  it('accepts only correctly signed cookies of live sessions, and expires idle ones', () => {
+  it('accepts only correctly signed cookies of live sessions, and expires idle ones', async () => {
     let now = 1_000_000;
-    const s = createSessionStore({ secret: 'x'.repeat(32), idleMs: 1000, maxAgeMs: 5000, now: () => now });
+    const revocations = createMemoryStore();
+    const s = createSessionStore({ secret: 'x'.repeat(32), idleMs: 1000, maxAgeMs: 5000, now: () => now, revocations });
     const session = s.create('ada', 'admin');
-    const cookie = s.cookieValue(session);
-    expect(s.get(cookie)?.user).toBe('ada');
-    expect(s.get(`${session.id}.forged`)).toBeUndefined();
-    expect(s.get(`other.${cookie.split('.')[1] ?? ''}`)).toBeUndefined();
-    expect(createSessionStore({ secret: 'y'.repeat(32), idleMs: 1000, maxAgeMs: 5000, now: () => now }).get(cookie)).toBeUndefined();
+    let cookie = s.cookieValue(session);
+    expect((await s.get(cookie))?.session.user).toBe('ada');
+    expect(await s.get(`${cookie.split('.')[0] ?? ''}.forged`)).toBeUndefined();
+    expect(await s.get(`other.${cookie.split('.')[1] ?? ''}`)).toBeUndefined();
+    expect(await createSessionStore({ secret: 'y'.repeat(32), idleMs: 1000, maxAgeMs: 5000, now: () => now, revocations }).get(cookie)).toBeUndefined();
     now += 900;
-    expect(s.get(cookie)).toBeDefined();
+    cookie = (await s.get(cookie))?.renewed ?? '';
+    expect(cookie).not.toBe('');
     now += 1001;
-    expect(s.get(cookie)).toBeUndefined();
-    const again = s.create('ada', 'admin');
+    expect(await s.get(cookie)).toBeUndefined();
+    let again = s.cookieValue(s.create('ada', 'admin'));
     for (let i = 0; i < 6; i++) {
       now += 900;
-      s.get(s.cookieValue(again));
+      again = (await s.get(again))?.renewed ?? again;
     }
-    expect(s.get(s.cookieValue(again))).toBeUndefined();
+    expect(await s.get(again)).toBeUndefined();
   });
 
   it('parses cookie headers and throttles failed sign-ins per user', () => {
