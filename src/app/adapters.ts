@@ -13,6 +13,7 @@ import { createOrthancPixelSource } from '../channels/pacs/orthanc-pixel-source.
 import { composePixelSources } from '../channels/pixel-source.ts';
 import { createOrthancClient } from '../channels/pacs/orthanc-client.ts';
 import { createOrthancPoller, type OrthancPoller } from '../channels/pacs/orthanc-poller.ts';
+import { createQidoPoller, type QidoPoller } from '../channels/pacs/qido-poller.ts';
 import { createFhirSink } from '../channels/sinks/fhir.ts';
 import { createStoreLedger } from '../channels/sinks/ledger.ts';
 import { createMemorySink } from '../channels/sinks/memory.ts';
@@ -102,6 +103,7 @@ export function buildSinks(settings: EngineSettings, store: Store, clock: () => 
 export interface Pollers {
   orthanc?: OrthancPoller;
   fhir?: FhirPoller;
+  dicomweb?: QidoPoller;
 }
 
 export function buildPollers(
@@ -124,6 +126,13 @@ export function buildPollers(
       baseUrl: f.baseUrl, ...(f.token ? { token: f.token } : {}), ...(f.types ? { types: f.types } : {}),
       checkpoint: checkpoint(`fhir:${f.baseUrl}`), ingest: ingest.records,
       onRejected: (rs) => { for (const r of rs) report.rejected(r); }, onError: report.error,
+    });
+  }
+  const w = settings.sources.dicomweb;
+  if (w) {
+    out.dicomweb = createQidoPoller({
+      baseUrl: w.url, ...(w.username && w.password ? { credentials: { username: w.username, password: w.password } } : {}),
+      checkpoint: checkpoint(`dicomweb:${w.url}`), onScan: ingest.scan, onRejected: report.rejected, onError: report.error,
     });
   }
   return out;

@@ -105,6 +105,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     : {};
   pollers.orthanc?.start(settings.sources.orthanc?.intervalMs ?? 5000);
   pollers.fhir?.start(settings.sources.fhir?.intervalMs ?? 10_000);
+  pollers.dicomweb?.start(settings.sources.dicomweb?.intervalMs ?? 10_000);
   let app: FastifyInstance | undefined;
   let http: RunningServer['http'];
   if (settings.http) {
@@ -146,6 +147,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       stopping ??= (async () => {
         await pollers.orthanc?.stop();
         await pollers.fhir?.stop();
+        await pollers.dicomweb?.stop();
         await engine.stop();
         await app?.close();
         await queue.close();

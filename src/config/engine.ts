@@ -76,6 +76,8 @@ export const EngineSchema = z.object({
       baseUrl: z.url(), token: z.string().optional(), intervalMs: z.number().int().min(100).default(10_000),
       types: z.array(z.enum(['ImagingStudy', 'DiagnosticReport', 'ServiceRequest'])).optional(),
     }).strict().optional(),
+    /** Any DICOMweb archive: QIDO-RS search by Study Date, WADO-RS retrieve of one instance per series. `url` is the DICOMweb root (Orthanc: `<url>/dicom-web`). */
+    dicomweb: z.object({ url: z.url(), ...Basic, intervalMs: z.number().int().min(100).default(10_000) }).strict().optional(),
   }).strict().default({}),
   /** How often the pending-job outbox is swept into the queue (ms); 0: only at start. */
   sweepIntervalMs: z.number().int().min(0).default(60_000),

@@ -122,7 +122,8 @@ export class PacsError extends AcclinkError {
 }
 
 /** `ECONNREFUSED`, `TimeoutError`...: the errno or error name of a fetch failure, without its message. */
-function failureName(error: unknown): string {
+/** A transport failure's code (`ECONNREFUSED`, `TimeoutError`…) for error messages: never text that could quote data. */
+export function failureName(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
   if (typeof cause?.code === 'string' && /^[A-Z0-9_]{1,40}$/.test(cause.code)) return cause.code;
   const name = (error as { name?: unknown } | undefined)?.name;
