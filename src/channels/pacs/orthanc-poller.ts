@@ -17,6 +17,7 @@ import type { DicomInstanceHeader } from '../../transforms/dicom/header.ts';
 import { readDicomHeader } from '../../transforms/dicom/header.ts';
 import type { OrthancClient, OrthancInstance } from './orthanc-client.ts';
 import { PacsError } from './orthanc-client.ts';
+import { createPollLoop } from '../poll-loop.ts';
 
 /** Where the poller keeps the last handled change `Seq` (as a decimal string), e.g. a Store row. */
 export interface PollCheckpoint {
@@ -103,8 +104,6 @@ async function readStudy(client: OrthancClient, studyId: string): Promise<{ scan
 export function createOrthancPoller(opts: OrthancPollerOptions): OrthancPoller {
   const { client } = opts;
   const limit = opts.limit ?? DEFAULT_LIMIT;
-  let stopping = false;
-  let chain: Promise<unknown> = Promise.resolve();
 
   const run = async (): Promise<PollResult> => {
     let saved = parseCheckpoint(await opts.checkpoint.get());
@@ -131,48 +130,13 @@ export function createOrthancPoller(opts: OrthancPollerOptions): OrthancPoller {
       }
       // `Last` of an empty page is the newest Seq overall, which is behind `since` after an archive reset.
       await save(page.Last);
-      if (page.Done || page.Changes.length === 0 || stopping || page.Last <= since) break;
+      if (page.Done || page.Changes.length === 0 || loop.stopping || page.Last <= since) break;
       since = page.Last;
     }
     result.last = saved;
     return result;
   };
 
-  // Polls never overlap: a second call waits for the first, then reads from its checkpoint.
-  const pollOnce = (): Promise<PollResult> => {
-    const next = chain.then(run, run);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let current: Promise<void> | undefined;
-  let running = false;
-  const tick = (intervalMs: number): void => {
-    timer = undefined;
-    current = pollOnce()
-      .then(() => undefined, (e: unknown) => opts.onError?.(e))
-      .finally(() => {
-        current = undefined;
-        if (running) timer = setTimeout(() => tick(intervalMs), intervalMs);
-      });
-  };
-
-  return {
-    pollOnce,
-    start(intervalMs) {
-      if (running) return;
-      running = true;
-      stopping = false;
-      tick(intervalMs);
-    },
-    async stop() {
-      running = false;
-      stopping = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await current;
-      stopping = false;
-    },
-  };
+  const loop = createPollLoop(run, opts.onError);
+  return loop;
 }

@@ -31,6 +31,7 @@ import { readDicomHeader } from '../../transforms/dicom/header.ts';
 import { parseContentType, parseMultipart } from './multipart.ts';
 import { failureName, PacsError, type OrthancCredentials } from './orthanc-client.ts';
 import type { PollCheckpoint } from './orthanc-poller.ts';
+import { createPollLoop } from '../poll-loop.ts';
 
 export interface QidoPollerOptions {
   /** DICOMweb root, e.g. `http://127.0.0.1:8042/dicom-web` (must not hold credentials). */
@@ -258,8 +259,6 @@ export function createQidoPoller(opts: QidoPollerOptions): QidoPoller {
   const web = createDicomWeb(base, opts.credentials, opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const pageSize = Math.max(1, Math.trunc(opts.pageSize ?? DEFAULT_PAGE_SIZE));
   const now = opts.now ?? ((): Date => new Date());
-  let stopping = false;
-  let chain: Promise<unknown> = Promise.resolve();
 
   const run = async (): Promise<QidoPollResult> => {
     let state = parseCheckpoint(await opts.checkpoint.get());
@@ -273,7 +272,7 @@ export function createQidoPoller(opts: QidoPollerOptions): QidoPoller {
     const result: QidoPollResult = { studies: 0, rejected: 0, date: state.date };
     const today = localDate(now());
     for (const row of fresh) {
-      if (stopping) break;
+      if (loop.stopping) break;
       const read = await readStudy(web, row);
       for (const r of read?.rejections ?? []) {
         opts.onRejected?.(r);
@@ -290,40 +289,6 @@ export function createQidoPoller(opts: QidoPollerOptions): QidoPoller {
     return result;
   };
 
-  const pollOnce = (): Promise<QidoPollResult> => {
-    const next = chain.then(run, run);
-    chain = next.catch(() => undefined);
-    return next;
-  };
-
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let current: Promise<void> | undefined;
-  let running = false;
-  const tick = (intervalMs: number): void => {
-    timer = undefined;
-    current = pollOnce()
-      .then(() => undefined, (e: unknown) => opts.onError?.(e))
-      .finally(() => {
-        current = undefined;
-        if (running) timer = setTimeout(() => tick(intervalMs), intervalMs);
-      });
-  };
-
-  return {
-    pollOnce,
-    start(intervalMs) {
-      if (running) return;
-      running = true;
-      stopping = false;
-      tick(intervalMs);
-    },
-    async stop() {
-      running = false;
-      stopping = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-      await current;
-      stopping = false;
-    },
-  };
+  const loop = createPollLoop(run, opts.onError);
+  return loop;
 }
