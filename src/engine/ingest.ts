@@ -53,8 +53,8 @@ export function standardizeJobId(data: SubjectJob): string {
 
 /** Queue the first stage after ingest: `standardize` when standardization is on, else `link`. */
 export async function queueArrival(deps: Pick<IngestDeps, 'store' | 'queue' | 'standardize'>, subject: SubjectJob): Promise<void> {
-  if (deps.standardize === true) await enqueueTracked(deps, 'standardize', subject, { jobId: standardizeJobId(subject) });
-  else await queueLink(deps, subject);
+  const job = firstJob(deps, subject);
+  await enqueueTracked(deps, job.queue, job.data, { jobId: job.jobId });
 }
 
 /**
@@ -97,7 +97,7 @@ export function createIngestHandler(deps: IngestDeps): (text: string, meta: Mllp
     }
     // One transaction: the reports, their pending jobs and the receipt; then the queue (the outbox covers a crash in between).
     const jobs = read.records.map((r) => firstJob(deps, { reportId: r.reportId }));
-    const { duplicate } = await deps.store.storeMessage({ reports: read.records, pending: jobs.map((j) => ({ queue: j.queue, jobId: j.jobId, data: j.data })), inbound });
+    const { duplicate } = await deps.store.storeMessage({ reports: read.records, pending: jobs, inbound });
     for (const j of jobs) await deps.queue.enqueue(j.queue, j.data, { jobId: j.jobId });
     return done(duplicate ? 'duplicate' : 'accepted', { code: 'AA' });
   };
