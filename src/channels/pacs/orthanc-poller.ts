@@ -18,6 +18,7 @@ import { readDicomHeader } from '../../transforms/dicom/header.ts';
 import type { OrthancClient, OrthancInstance } from './orthanc-client.ts';
 import { PacsError } from './orthanc-client.ts';
 import { createPollLoop } from '../poll-loop.ts';
+import { handOverStudy, type ReadStudy } from './hand-over.ts';
 
 /** Where the poller keeps the last handled change `Seq` (as a decimal string), e.g. a Store row. */
 export interface PollCheckpoint {
@@ -65,7 +66,7 @@ function parseCheckpoint(value: string | undefined): number {
 }
 
 /** The stable study as a Scan plus rejections; undefined when it vanished meanwhile (deleted or replaced). */
-async function readStudy(client: OrthancClient, studyId: string): Promise<{ scan?: Scan; rejections: InputRejection[] } | undefined> {
+async function readStudy(client: OrthancClient, studyId: string): Promise<ReadStudy | undefined> {
   try {
     const instances = await client.studyInstances(studyId);
     const bySeries = new Map<string, OrthancInstance[]>();
@@ -118,14 +119,7 @@ export function createOrthancPoller(opts: OrthancPollerOptions): OrthancPoller {
       for (const change of page.Changes) {
         if (change.ChangeType !== 'StableStudy' || change.ResourceType !== 'Study') continue;
         const read = await readStudy(client, change.ID);
-        for (const r of read?.rejections ?? []) {
-          opts.onRejected?.(r);
-          result.rejected++;
-        }
-        if (read?.scan) {
-          await opts.onScan(read.scan);
-          result.studies++;
-        }
+        await handOverStudy(read, opts, result);
         await save(change.Seq);
       }
       // `Last` of an empty page is the newest Seq overall, which is behind `since` after an archive reset.

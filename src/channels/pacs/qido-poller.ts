@@ -32,6 +32,7 @@ import { parseContentType, parseMultipart } from './multipart.ts';
 import { failureName, PacsError, type OrthancCredentials } from './orthanc-client.ts';
 import type { PollCheckpoint } from './orthanc-poller.ts';
 import { createPollLoop } from '../poll-loop.ts';
+import { handOverStudy, type ReadStudy } from './hand-over.ts';
 
 export interface QidoPollerOptions {
   /** DICOMweb root, e.g. `http://127.0.0.1:8042/dicom-web` (must not hold credentials). */
@@ -183,7 +184,7 @@ function createDicomWeb(base: string, credentials: OrthancCredentials | undefine
 const enc = (uid: string): string => encodeURIComponent(uid);
 
 /** The study as a Scan plus rejections; undefined when it vanished meanwhile (404) or has no instance left. */
-async function readStudy(web: DicomWeb, row: StudyRow): Promise<{ scan?: Scan; rejections: InputRejection[] } | undefined> {
+async function readStudy(web: DicomWeb, row: StudyRow): Promise<ReadStudy | undefined> {
   const study = `/studies/${enc(row.uid)}`;
   try {
     const series = await web.search('series', `${study}/series?includefield=${TAG.seriesInstances}`);
@@ -274,14 +275,7 @@ export function createQidoPoller(opts: QidoPollerOptions): QidoPoller {
     for (const row of fresh) {
       if (loop.stopping) break;
       const read = await readStudy(web, row);
-      for (const r of read?.rejections ?? []) {
-        opts.onRejected?.(r);
-        result.rejected++;
-      }
-      if (read?.scan) {
-        await opts.onScan(read.scan);
-        result.studies++;
-      }
+      await handOverStudy(read, opts, result);
       state = advance(state, row, today, dates);
       await opts.checkpoint.set(JSON.stringify(state));
     }
