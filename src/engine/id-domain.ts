@@ -22,7 +22,14 @@ interface Tally {
   seen: string[];
 }
 
-const MAX_SEEN = 5000;
+const MAX_SEEN = 2000;
+/**
+ * Pairs after which the answer is settled: counting stops, so the tally (and its checkpoint write) stays
+ * off the link stage's path once it has nothing more to learn.
+ */
+export const SETTLED_PAIRS = 1000;
+
+const answer = (x: Pick<Tally, 'compared' | 'agreeing'>): boolean | undefined => (x.compared < MIN_PAIRS ? undefined : x.agreeing >= x.compared / 2);
 
 /** Learns the id-domain question from the accession-sharing pairs of each job's candidate set. */
 export interface IdDomainEstimate {
@@ -39,7 +46,6 @@ function digits(id: string): string {
 
 export function createIdDomainEstimate(store: Pick<Store, 'getCheckpoint' | 'putCheckpoint'>): IdDomainEstimate {
   let tally: Tally | undefined;
-  let loadedAs = { compared: 0, agreeing: 0 };
   const load = async (): Promise<Tally> => {
     if (tally) return tally;
     const raw = await store.getCheckpoint(CHECKPOINT);
@@ -48,12 +54,13 @@ export function createIdDomainEstimate(store: Pick<Store, 'getCheckpoint' | 'put
     } catch {
       tally = { compared: 0, agreeing: 0, seen: [] };
     }
-    loadedAs = { compared: tally.compared, agreeing: tally.agreeing };
     return tally;
   };
   return {
     async observe(set) {
       const t = await load();
+      const before = answer(t);
+      if (t.compared >= SETTLED_PAIRS) return { shared: before, changed: false };
       const seen = new Set(t.seen);
       let added = false;
       for (const s of set.scans) {
@@ -71,14 +78,11 @@ export function createIdDomainEstimate(store: Pick<Store, 'getCheckpoint' | 'put
           added = true;
         }
       }
-      const answer = (x: Pick<Tally, 'compared' | 'agreeing'>): boolean | undefined => (x.compared < MIN_PAIRS ? undefined : x.agreeing >= x.compared / 2);
-      const before = answer(loadedAs);
       if (added) {
         if (t.seen.length > MAX_SEEN) t.seen = t.seen.slice(-MAX_SEEN);
         await store.putCheckpoint(CHECKPOINT, JSON.stringify(t));
       }
       const shared = answer(t);
-      loadedAs = { compared: t.compared, agreeing: t.agreeing };
       return { shared, changed: shared !== before };
     },
   };
