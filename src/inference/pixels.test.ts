@@ -4,12 +4,12 @@
  * encodings of the same image. Then synthetic files for formats the samples lack.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { decodeDicomPixels, decodeModalityImage, type ModalityImage, type PixelResult, SkipCode } from './pixels.ts';
 import { buildPart10, encapsulate, type FixtureElement, imagePixelElements, rleFrame } from './testing/build-dicom.ts';
+import { DICOM_SAMPLES } from '../../test/support/shared-data.ts';
 
-const ROOT = fileURLToPath(new URL('../../../shared/data/dicom-samples/', import.meta.url));
+const ROOT = `${DICOM_SAMPLES}/`;
 const FILES: string[] = readdirSync(ROOT, { recursive: true, withFileTypes: true })
   .filter((d) => d.isFile())
   .map((d) => `${d.parentPath}/${d.name}`.slice(ROOT.length).replace(/^\/+/, ''))

@@ -6,16 +6,16 @@
  */
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Hl7Message } from '../../src/transforms/hl7/message.ts';
 import { splitHl7Messages } from '../../src/transforms/hl7/split.ts';
 import { filesUnder, readJson, readJsonl, removeDir, runCli, synth, tempDir, type CliRun, type TruthFile } from './cli.ts';
+import { DICOM_SAMPLES } from '../support/shared-data.ts';
 
 type Row = Record<string, unknown>;
 interface ErrorRow { source: { kind: string; path: string; index?: number; id?: string }; code: string; severity: 'error' | 'warning'; reason: string }
 
-const SAMPLES = fileURLToPath(new URL('../../../shared/data/dicom-samples/', import.meta.url));
+const SAMPLES = `${DICOM_SAMPLES}/`;
 
 let root: string | undefined;
 let truth: TruthFile;

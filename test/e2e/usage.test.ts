@@ -6,9 +6,9 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { removeDir, runCli, tempDir } from './cli.ts';
+import { DICOM_SAMPLES } from '../support/shared-data.ts';
 
 let root: string | undefined;
 let hl7 = '';
@@ -158,7 +158,7 @@ describe.concurrent('acclink user errors that look like failures', () => {
   });
 
   it('reconcile --dicom FILE reads that one file', async ({ expect }) => {
-    const file = fileURLToPath(new URL('../../../shared/data/dicom-samples/CT_small.dcm', import.meta.url));
+    const file = path.join(DICOM_SAMPLES, 'CT_small.dcm');
     const out = dir('dicom-file-out');
     const r = await runCli(['reconcile', '--dicom', file, '--out', out, '--quiet']);
     expect(r.code, r.stderr).toBe(0);
@@ -167,7 +167,7 @@ describe.concurrent('acclink user errors that look like failures', () => {
   });
 
   it('reconcile --out pointing at a file exits 2 naming it', async ({ expect }) => {
-    const file = fileURLToPath(new URL('../../../shared/data/dicom-samples/CT_small.dcm', import.meta.url));
+    const file = path.join(DICOM_SAMPLES, 'CT_small.dcm');
     const r = await runCli(['reconcile', '--dicom', file, '--out', file, '--quiet']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is not a folder');

@@ -14,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import { writeDicomPart10 } from '../../../src/transforms/dicom/write.ts';
 
 /** The data folder, resolved from this file: `<project>/../shared/data/pneumoniamnist`. */
-export const DATA_DIR = fileURLToPath(new URL('../../../../shared/data/pneumoniamnist/', import.meta.url));
+// ACCLINK_SHARED_DATA: the shared data folder when the project is not checked out beside it (see .ci/run).
+export const DATA_DIR = process.env.ACCLINK_SHARED_DATA
+  ? `${process.env.ACCLINK_SHARED_DATA.replace(/\/+$/, '')}/pneumoniamnist/`
+  : fileURLToPath(new URL('../../../../shared/data/pneumoniamnist/', import.meta.url));
 /** Computed Radiography Image Storage. */
 export const CR_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.1';
 export const SIDE = 28;

@@ -1,14 +1,14 @@
 import { copyFile, mkdir, mkdtemp, open, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isAcclinkError } from '../../model/errors.ts';
 import { type FixtureElement, part10File } from '../../transforms/dicom/part10-fixture.ts';
 import { TransferSyntax } from '../../transforms/dicom/syntax.ts';
 import { HEADER_PREFIX_BYTES, readDicomFolder } from './dicom-folder.ts';
+import { DICOM_SAMPLES } from '../../../test/support/shared-data.ts';
 
-const SAMPLES = fileURLToPath(new URL('../../../../shared/data/dicom-samples/', import.meta.url));
+const SAMPLES = `${DICOM_SAMPLES}/`;
 const CT_STUDY = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
 const MR_STUDY = '1.3.6.1.4.1.5962.1.2.4.20040826185059.5457';
 const BIG_HEADER_STUDY = '1.2.826.0.1.3680043.10.543.77';
